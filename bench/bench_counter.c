@@ -1,0 +1,179 @@
+/*
+ * Counter benchmarks.
+ *  counter:       every thread increments one shared counter (lf fetch-add,
+ *                 lf CAS loop, pthread mutex, Concurrency Kit ck_pr_faa_64)
+ *                 against lf_sharded_counter, where each thread adds into
+ *                 its own shard.
+ *  false_sharing: every thread increments its own counter; the counters are
+ *                 packed in one array (sharing cache lines), padded to 64 or
+ *                 to 128 bytes, or lf_sharded_counter's LF_CACHELINE slots.
+ * Each trial checks that the counters hold exactly the increments done.
+ */
+#include "bench.h"
+
+#include <ck_pr.h>
+#include <lfkit/counter.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+enum { BATCH = 64, MAX_THREADS = 256 };
+
+typedef struct padded64 {
+    _Alignas(64) _Atomic(uint64_t) value;
+} padded64;
+
+typedef struct padded128 {
+    _Alignas(128) _Atomic(uint64_t) value;
+} padded128;
+
+typedef struct counter_state {
+    lf_counter shared;
+    _Alignas(128) uint64_t ck_value;
+    _Alignas(128) pthread_mutex_t lock;
+    uint64_t locked_value;
+    _Alignas(128) _Atomic(uint64_t) packed[MAX_THREADS];
+    padded64 pad64[MAX_THREADS];
+    padded128 pad128[MAX_THREADS];
+    lf_sharded_counter sharded;
+    unsigned nthreads;
+    uint64_t done[MAX_THREADS]; /* increments per thread, written once at the end */
+} counter_state;
+
+static void *counter_setup(unsigned nthreads)
+{
+    counter_state *s = (counter_state *)bench_alloc(128, sizeof *s);
+    lf_counter_init(&s->shared, 0);
+    pthread_mutex_init(&s->lock, NULL);
+    if (lf_sharded_counter_init(&s->sharded, nthreads) != LF_OK)
+        abort();
+    s->nthreads = nthreads;
+    return s;
+}
+
+static void counter_teardown(void *p)
+{
+    counter_state *s = (counter_state *)p;
+    lf_sharded_counter_destroy(&s->sharded);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+static uint64_t total_done(const counter_state *s)
+{
+    uint64_t t = 0;
+    for (unsigned i = 0; i < s->nthreads; i++)
+        t += s->done[i];
+    return t;
+}
+
+/* The loop every entry shares; `op` is a constant at each call site, so it inlines. */
+static inline __attribute__((always_inline)) uint64_t
+counter_loop(void *p, unsigned tid, const atomic_bool *stop, void (*op)(counter_state *, unsigned))
+{
+    counter_state *s = (counter_state *)p;
+    uint64_t n = 0;
+    while (bench_running(stop)) {
+        for (int i = 0; i < BATCH; i++)
+            op(s, tid);
+        n += BATCH;
+    }
+    s->done[tid] = n;
+    return n;
+}
+
+static inline void op_fetch_add(counter_state *s, unsigned tid) { (void)tid; lf_counter_fetch_add(&s->shared, 1); }
+static inline void op_cas_add(counter_state *s, unsigned tid) { (void)tid; lf_counter_cas_add(&s->shared, 1); }
+static inline void op_ck_faa(counter_state *s, unsigned tid) { (void)tid; ck_pr_faa_64(&s->ck_value, 1); }
+static inline void op_mutex(counter_state *s, unsigned tid)
+{
+    (void)tid;
+    pthread_mutex_lock(&s->lock);
+    s->locked_value++;
+    pthread_mutex_unlock(&s->lock);
+}
+static inline void op_sharded(counter_state *s, unsigned tid) { lf_sharded_counter_add(&s->sharded, tid, 1); }
+static inline void op_packed(counter_state *s, unsigned tid)
+{
+    atomic_fetch_add_explicit(&s->packed[tid], 1, memory_order_relaxed); /* relaxed: a count */
+}
+static inline void op_pad64(counter_state *s, unsigned tid)
+{
+    atomic_fetch_add_explicit(&s->pad64[tid].value, 1, memory_order_relaxed); /* relaxed: a count */
+}
+static inline void op_pad128(counter_state *s, unsigned tid)
+{
+    atomic_fetch_add_explicit(&s->pad128[tid].value, 1, memory_order_relaxed); /* relaxed: a count */
+}
+
+static uint64_t run_fetch_add(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_fetch_add); }
+static uint64_t run_cas_add(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_cas_add); }
+static uint64_t run_ck_faa(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_ck_faa); }
+static uint64_t run_mutex(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_mutex); }
+static uint64_t run_sharded(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_sharded); }
+static uint64_t run_packed(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_packed); }
+static uint64_t run_pad64(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_pad64); }
+static uint64_t run_pad128(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_pad128); }
+
+static const char *wrong(bool ok)
+{
+    return ok ? NULL : "counter total differs from the increments done";
+}
+static const char *check_shared(void *p)
+{
+    counter_state *s = (counter_state *)p;
+    return wrong(lf_counter_load(&s->shared) == total_done(s));
+}
+static const char *check_ck(void *p)
+{
+    counter_state *s = (counter_state *)p;
+    return wrong(ck_pr_load_64(&s->ck_value) == total_done(s));
+}
+static const char *check_mutex(void *p)
+{
+    counter_state *s = (counter_state *)p;
+    return wrong(s->locked_value == total_done(s));
+}
+static const char *check_sharded(void *p)
+{
+    counter_state *s = (counter_state *)p;
+    return wrong(lf_sharded_counter_sum(&s->sharded) == total_done(s));
+}
+static const char *check_per_thread(void *p)
+{
+    counter_state *s = (counter_state *)p;
+    for (unsigned i = 0; i < s->nthreads; i++) {
+        uint64_t got = atomic_load_explicit(&s->packed[i], memory_order_relaxed) +
+                       atomic_load_explicit(&s->pad64[i].value, memory_order_relaxed) +
+                       atomic_load_explicit(&s->pad128[i].value, memory_order_relaxed);
+        if (got != s->done[i])
+            return "a per-thread counter differs from its thread's increments";
+    }
+    return NULL;
+}
+
+static const bench_entry counter_entries[] = {
+    {"mutex", counter_setup, run_mutex, check_mutex, counter_teardown},
+    {"ck_pr_faa_64", counter_setup, run_ck_faa, check_ck, counter_teardown},
+    {"lf_fetch_add", counter_setup, run_fetch_add, check_shared, counter_teardown},
+    {"lf_cas_add", counter_setup, run_cas_add, check_shared, counter_teardown},
+    {"lf_sharded", counter_setup, run_sharded, check_sharded, counter_teardown},
+};
+
+const bench_family bench_counter = {
+    "counter", "increments of one shared counter (lf_sharded: one shard per thread)", false,
+    {1, 2, 4, 0}, {"mutex", "lf_fetch_add", NULL},
+    counter_entries, sizeof counter_entries / sizeof counter_entries[0],
+};
+
+static const bench_entry false_sharing_entries[] = {
+    {"packed", counter_setup, run_packed, check_per_thread, counter_teardown},
+    {"padded64", counter_setup, run_pad64, check_per_thread, counter_teardown},
+    {"padded128", counter_setup, run_pad128, check_per_thread, counter_teardown},
+    {"lf_sharded", counter_setup, run_sharded, check_sharded, counter_teardown},
+};
+
+const bench_family bench_false_sharing = {
+    "false_sharing", "per-thread counters: packed in one array vs padded to 64 / 128 bytes", false,
+    {1, 2, 4, 0}, {"packed", NULL, NULL},
+    false_sharing_entries, sizeof false_sharing_entries / sizeof false_sharing_entries[0],
+};

@@ -1,0 +1,10 @@
+/* lfkit.h - every lfkit header. */
+#ifndef LFKIT_H
+#define LFKIT_H
+
+#include <lfkit/platform.h>
+#include <lfkit/counter.h>
+#include <lfkit/tagged.h>
+#include <lfkit/stack.h>
+
+#endif /* LFKIT_H */

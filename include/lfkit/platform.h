@@ -1,0 +1,139 @@
+/*
+ * lfkit/platform.h - the one place where compiler, CPU and sanitizer
+ * details live: cache-line size, CPU relax hint, bounded backoff, status
+ * codes, stress points, and the LF_TSAN / LF_HAS_DWCAS switches.
+ *
+ * Every other lfkit header includes this one first.  Nothing here has
+ * state: all state lives in objects the caller owns.
+ */
+#ifndef LFKIT_PLATFORM_H
+#define LFKIT_PLATFORM_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Status codes returned by every function that can fail. */
+typedef enum lf_status {
+    LF_OK = 0,
+    LF_EMPTY,
+    LF_FULL,
+    LF_RETRY,
+    LF_ENOMEM,
+    LF_EINVAL
+} lf_status;
+
+/*
+ * LF_CACHELINE: the destructive-interference size used for padding.
+ * 128 on x86-64 (the adjacent-line prefetcher pulls lines in pairs) and on
+ * AArch64 (several cores have 128-byte lines); 64 elsewhere.
+ */
+#ifndef LF_CACHELINE
+#if defined(__x86_64__) || defined(__aarch64__)
+#define LF_CACHELINE 128
+#else
+#define LF_CACHELINE 64
+#endif
+#endif
+
+/* LF_ALIGNED(n): alignment specifier valid in C11..C2x and in C++. */
+#ifdef __cplusplus
+#define LF_ALIGNED(n) alignas(n)
+#else
+#define LF_ALIGNED(n) _Alignas(n)
+#endif
+#define LF_CACHE_ALIGNED LF_ALIGNED(LF_CACHELINE)
+
+/* LF_TSAN: 1 when compiled under ThreadSanitizer (gcc or clang). */
+#if defined(__SANITIZE_THREAD__)
+#define LF_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define LF_TSAN 1
+#endif
+#endif
+#ifndef LF_TSAN
+#define LF_TSAN 0
+#endif
+
+/*
+ * LF_HAS_DWCAS: 1 where lf_atomic_tagged uses a lock-free double-width
+ * CAS (cmpxchg16b on x86-64, CASP or LDAXP/STLXP on AArch64).
+ * -DLF_NO_DWCAS selects the portable single-word fallback (see tagged.h).
+ */
+#if !defined(LF_NO_DWCAS) && (defined(__GNUC__) || defined(__clang__)) && \
+    (defined(__x86_64__) || defined(__aarch64__))
+#define LF_HAS_DWCAS 1
+#else
+#define LF_HAS_DWCAS 0
+#endif
+
+/*
+ * LF_STRESS_POINT(): placed between reading shared state and the CAS or
+ * store that depends on it.  Expands to nothing unless LF_STRESS_HOOK is
+ * defined, to the name of a function (or function-like macro) taking no
+ * arguments, declared before the first lfkit header is included.  Stress
+ * builds make it a random short spin or yield to widen race windows.
+ */
+#ifdef LF_STRESS_HOOK
+#define LF_STRESS_POINT() LF_STRESS_HOOK()
+#else
+#define LF_STRESS_POINT() ((void)0)
+#endif
+
+/*
+ * Allocation: every allocation the library makes goes through these, so a
+ * test can make one fail (define them before the first lfkit header; all
+ * three together).  LF_ALIGNED_ALLOC's size must be a multiple of align.
+ */
+#ifndef LF_MALLOC
+#include <stdlib.h>
+#define LF_MALLOC(size) malloc(size)
+#define LF_ALIGNED_ALLOC(align, size) aligned_alloc((align), (size))
+#define LF_FREE(p) free(p)
+#endif
+
+/* lf_container_of: the enclosing object of an embedded member. */
+#define lf_container_of(ptr, type, member) \
+    ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+/* lf_cpu_relax: spin-wait hint.  Any thread. */
+static inline void lf_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ __volatile__("pause" ::: "memory");
+#elif defined(__aarch64__) || (defined(__arm__) && __ARM_ARCH >= 7)
+    __asm__ __volatile__("yield" ::: "memory");
+#else
+    atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
+/*
+ * lf_backoff: bounded exponential backoff for CAS retry loops.  Each call
+ * to lf_backoff_spin doubles the number of relax hints, up to
+ * LF_BACKOFF_MAX.  One per thread per operation (a local variable).
+ */
+#ifndef LF_BACKOFF_MAX
+#define LF_BACKOFF_MAX 1024u
+#endif
+
+typedef struct lf_backoff {
+    unsigned spins;
+} lf_backoff;
+
+static inline void lf_backoff_init(lf_backoff *b)
+{
+    b->spins = 1;
+}
+
+static inline void lf_backoff_spin(lf_backoff *b)
+{
+    for (unsigned i = 0; i < b->spins; i++)
+        lf_cpu_relax();
+    if (b->spins < LF_BACKOFF_MAX)
+        b->spins *= 2;
+}
+
+#endif /* LFKIT_PLATFORM_H */

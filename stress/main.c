@@ -1,0 +1,286 @@
+/*
+ * The stress runner: runs the scenarios of scenarios.def, prints one
+ * verdict line each, and exits non-zero if any failed.
+ *
+ *   stress [--threads N] [--seconds S] [--seed N] [--only a,b] [--timeout S] [--list]
+ *
+ * --threads 0 (the default) means twice the online CPUs: more threads than
+ * cores, so the scheduler preempts threads in the middle of operations.
+ * A watchdog fails a scenario that runs past --timeout seconds (default
+ * max(120, 20 x --seconds)): a broken lock-free structure often hangs
+ * rather than crashes, and a hang must fail, not stall CI.
+ */
+#include "stress.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STRESS(name, what) bool stress_##name(const stress_opts *o, stress_report *r);
+#include "scenarios.def"
+#undef STRESS
+
+typedef struct scenario {
+    const char *name;
+    const char *what;
+    bool (*run)(const stress_opts *o, stress_report *r);
+} scenario;
+
+static const scenario scenarios[] = {
+#define STRESS(name, what) {#name, what, stress_##name},
+#include "scenarios.def"
+#undef STRESS
+};
+
+static const char *volatile current_scenario = "";
+
+/* SIGALRM: the running scenario hung.  Only async-signal-safe calls here. */
+static void watchdog_fired(int sig)
+{
+    (void)sig;
+    static const char head[] = "FAIL ";
+    static const char tail[] = ": watchdog timeout (hung?)\n";
+    const char *name = current_scenario;
+    size_t len = 0;
+    while (name[len])
+        len++;
+    if (write(STDOUT_FILENO, head, sizeof head - 1) < 0 || write(STDOUT_FILENO, name, len) < 0 ||
+        write(STDOUT_FILENO, tail, sizeof tail - 1) < 0)
+        _exit(1);
+    _exit(1);
+}
+
+static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
+
+bool stress_fail(stress_report *r, const char *fmt, ...)
+{
+    pthread_mutex_lock(&fail_lock);
+    if (!r->failed) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->why, sizeof r->why, fmt, ap);
+        va_end(ap);
+        r->failed = true;
+    }
+    pthread_mutex_unlock(&fail_lock);
+    atomic_store_explicit(&r->stop, true, memory_order_relaxed);
+    return false;
+}
+
+void stress_note(stress_report *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->note, sizeof r->note, fmt, ap);
+    va_end(ap);
+}
+
+void *stress_aligned_calloc(size_t count, size_t size)
+{
+    size_t bytes = count * size;
+    bytes = (bytes + LF_CACHELINE - 1) / LF_CACHELINE * LF_CACHELINE;
+    void *p = aligned_alloc(LF_CACHELINE, bytes ? bytes : LF_CACHELINE);
+    if (p == NULL) {
+        fprintf(stderr, "stress: out of memory\n");
+        exit(2);
+    }
+    memset(p, 0, bytes);
+    return p;
+}
+
+typedef struct team {
+    pthread_barrier_t start;
+    stress_thread_fn fn;
+    void *arg;
+    pthread_mutex_t lock;
+    pthread_cond_t done_cv;
+    unsigned running;
+} team;
+
+typedef struct member {
+    team *t;
+    unsigned index;
+} member;
+
+static void *member_main(void *p)
+{
+    member *m = (member *)p;
+    team *t = m->t;
+    pthread_barrier_wait(&t->start);
+    t->fn(t->arg, m->index);
+    pthread_mutex_lock(&t->lock);
+    if (--t->running == 0)
+        pthread_cond_signal(&t->done_cv);
+    pthread_mutex_unlock(&t->lock);
+    return NULL;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void stress_run(stress_report *r, unsigned n, stress_thread_fn fn, void *arg, double seconds)
+{
+    team t;
+    t.fn = fn;
+    t.arg = arg;
+    t.running = n;
+    pthread_barrier_init(&t.start, NULL, n + 1);
+    pthread_mutex_init(&t.lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&t.done_cv, &ca);
+    pthread_condattr_destroy(&ca);
+
+    pthread_t *tids = (pthread_t *)calloc(n, sizeof *tids);
+    member *members = (member *)calloc(n, sizeof *members);
+    if (tids == NULL || members == NULL) {
+        fprintf(stderr, "stress: out of memory\n");
+        exit(2);
+    }
+    for (unsigned i = 0; i < n; i++) {
+        members[i].t = &t;
+        members[i].index = i;
+        if (pthread_create(&tids[i], NULL, member_main, &members[i]) != 0) {
+            fprintf(stderr, "stress: pthread_create failed\n");
+            exit(2);
+        }
+    }
+    pthread_barrier_wait(&t.start);
+
+    /* The timer: wake at each whole second for the progress line, at the
+       deadline to raise stop, or as soon as the last thread finishes. */
+    double start = now_seconds();
+    double deadline = start + seconds;
+    bool progress = seconds >= 3;
+    pthread_mutex_lock(&t.lock);
+    while (t.running > 0) {
+        double now = now_seconds();
+        if (seconds > 0 && now >= deadline)
+            atomic_store_explicit(&r->stop, true, memory_order_relaxed);
+        double wake = now + 1.0;
+        if (seconds > 0 && now < deadline && deadline < wake)
+            wake = deadline;
+        struct timespec ts;
+        ts.tv_sec = (time_t)wake;
+        ts.tv_nsec = (long)((wake - (double)ts.tv_sec) * 1e9);
+        int rc = pthread_cond_timedwait(&t.done_cv, &t.lock, &ts);
+        if (rc == ETIMEDOUT && progress && t.running > 0)
+            fprintf(stderr, "  ... %.0fs, %llu ops\n", now_seconds() - start,
+                    (unsigned long long)atomic_load_explicit(&r->ops, memory_order_relaxed));
+    }
+    pthread_mutex_unlock(&t.lock);
+
+    for (unsigned i = 0; i < n; i++)
+        pthread_join(tids[i], NULL);
+    free(tids);
+    free(members);
+    pthread_barrier_destroy(&t.start);
+    pthread_mutex_destroy(&t.lock);
+    pthread_cond_destroy(&t.done_cv);
+}
+
+static bool selected(const char *only, const char *name)
+{
+    if (only == NULL)
+        return true;
+    size_t len = strlen(name);
+    for (const char *p = only; *p;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == len && strncmp(p, name, n) == 0)
+            return true;
+        if (end == NULL)
+            break;
+        p = end + 1;
+    }
+    return false;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: stress [--threads N] [--seconds S] [--seed N] [--only a,b] [--timeout S] [--list]\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    stress_opts o;
+    o.threads = 0;
+    o.seconds = 2;
+    o.seed = 0;
+    const char *only = NULL;
+    unsigned timeout = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--list") == 0) {
+            for (size_t k = 0; k < sizeof scenarios / sizeof scenarios[0]; k++)
+                printf("%-24s %s\n", scenarios[k].name, scenarios[k].what);
+            return 0;
+        }
+        if (i + 1 >= argc)
+            usage();
+        const char *v = argv[++i];
+        if (strcmp(a, "--threads") == 0)
+            o.threads = (unsigned)strtoul(v, NULL, 10);
+        else if (strcmp(a, "--seconds") == 0)
+            o.seconds = strtod(v, NULL);
+        else if (strcmp(a, "--seed") == 0)
+            o.seed = strtoull(v, NULL, 0);
+        else if (strcmp(a, "--only") == 0)
+            only = *v ? v : NULL;
+        else if (strcmp(a, "--timeout") == 0)
+            timeout = (unsigned)strtoul(v, NULL, 10);
+        else
+            usage();
+    }
+    if (o.threads == 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        o.threads = 2 * (unsigned)(cpus > 0 ? cpus : 1);
+    }
+    if (o.threads < 2)
+        o.threads = 2;
+    if (o.seed == 0)
+        o.seed = (uint64_t)time(NULL);
+    if (timeout == 0)
+        timeout = o.seconds * 20 > 120 ? (unsigned)(o.seconds * 20) : 120;
+    signal(SIGALRM, watchdog_fired);
+    printf("stress: threads=%u seconds=%g seed=%llu%s\n", o.threads, o.seconds,
+           (unsigned long long)o.seed, LF_HAS_DWCAS ? "" : " (no DWCAS)");
+    fflush(stdout);
+
+    unsigned passed = 0, failed = 0;
+    for (size_t k = 0; k < sizeof scenarios / sizeof scenarios[0]; k++) {
+        const scenario *s = &scenarios[k];
+        if (!selected(only, s->name))
+            continue;
+        stress_report *r = (stress_report *)calloc(1, sizeof *r);
+        if (r == NULL)
+            return 2;
+        current_scenario = s->name;
+        alarm(timeout);
+        double t0 = now_seconds();
+        bool ok = s->run(&o, r) && !r->failed;
+        double t1 = now_seconds();
+        alarm(0);
+        printf("%s %-24s %6.2fs %12llu ops  %s\n", ok ? "PASS" : "FAIL", s->name, t1 - t0,
+               (unsigned long long)atomic_load_explicit(&r->ops, memory_order_relaxed),
+               ok ? r->note : r->why);
+        fflush(stdout);
+        if (ok)
+            passed++;
+        else
+            failed++;
+        free(r);
+    }
+    printf("stress: %u passed, %u failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
