@@ -119,7 +119,7 @@ static void *member_main(void *p)
     return NULL;
 }
 
-static double now_seconds(void)
+double stress_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -158,12 +158,12 @@ void stress_run(stress_report *r, unsigned n, stress_thread_fn fn, void *arg, do
 
     /* The timer: wake at each whole second for the progress line, at the
        deadline to raise stop, or as soon as the last thread finishes. */
-    double start = now_seconds();
+    double start = stress_now();
     double deadline = start + seconds;
     bool progress = seconds >= 3;
     pthread_mutex_lock(&t.lock);
     while (t.running > 0) {
-        double now = now_seconds();
+        double now = stress_now();
         if (seconds > 0 && now >= deadline)
             atomic_store_explicit(&r->stop, true, memory_order_relaxed);
         double wake = now + 1.0;
@@ -174,7 +174,7 @@ void stress_run(stress_report *r, unsigned n, stress_thread_fn fn, void *arg, do
         ts.tv_nsec = (long)((wake - (double)ts.tv_sec) * 1e9);
         int rc = pthread_cond_timedwait(&t.done_cv, &t.lock, &ts);
         if (rc == ETIMEDOUT && progress && t.running > 0)
-            fprintf(stderr, "  ... %.0fs, %llu ops\n", now_seconds() - start,
+            fprintf(stderr, "  ... %.0fs, %llu ops\n", stress_now() - start,
                     (unsigned long long)atomic_load_explicit(&r->ops, memory_order_relaxed));
     }
     pthread_mutex_unlock(&t.lock);
@@ -267,9 +267,9 @@ int main(int argc, char **argv)
             return 2;
         current_scenario = s->name;
         alarm(timeout);
-        double t0 = now_seconds();
+        double t0 = stress_now();
         bool ok = s->run(&o, r) && !r->failed;
-        double t1 = now_seconds();
+        double t1 = stress_now();
         alarm(0);
         printf("%s %-24s %6.2fs %12llu ops  %s\n", ok ? "PASS" : "FAIL", s->name, t1 - t0,
                (unsigned long long)atomic_load_explicit(&r->ops, memory_order_relaxed),

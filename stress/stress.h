@@ -98,6 +98,9 @@ static inline uint64_t stress_seed(const stress_opts *o, unsigned index)
     return stress_rand(&s);
 }
 
+/* Monotonic clock, in seconds. */
+double stress_now(void);
+
 /* Cache-line aligned heap memory (for over-aligned lfkit types); free() it. */
 void *stress_aligned_calloc(size_t count, size_t size);
 
