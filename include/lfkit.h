@@ -6,5 +6,7 @@
 #include <lfkit/counter.h>
 #include <lfkit/tagged.h>
 #include <lfkit/stack.h>
+#include <lfkit/hp.h>
+#include <lfkit/queue.h>
 
 #endif /* LFKIT_H */

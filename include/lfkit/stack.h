@@ -38,6 +38,7 @@
 
 #include <lfkit/platform.h>
 #include <lfkit/tagged.h>
+#include <lfkit/hp.h>
 
 typedef struct lf_stack_node {
     _Atomic(struct lf_stack_node *) next;
@@ -114,6 +115,50 @@ static inline lf_stack_node *lf_stack_node_next(const lf_stack_node *n)
 static inline bool lf_stack_is_empty(const lf_stack *s)
 {
     return lf_tagged_load(&s->top).ptr == NULL;
+}
+
+/*
+ * Any thread, each with its own record r of a hazard-pointer domain (any
+ * number of slots; this uses slot 0 and clears it before returning).
+ * Returns the top node, or NULL when the stack is empty (or r is NULL).
+ * The popped node may be freed, but only through lf_hp_retire with the
+ * lf_stack_node as obj: a concurrent popper may still be reading its next.
+ * On a stack whose nodes are freed, every pop must be lf_stack_pop_hp.
+ *
+ * The LIFO stack example of Michael's "Hazard Pointers" (IEEE TPDS 2004):
+ * protect top, validate, then read top->next.  The tag still guards the CAS, for nodes pushed back
+ * rather than retired.
+ */
+static inline lf_stack_node *lf_stack_pop_hp(lf_stack *s, lf_hp_rec *r)
+{
+    if (s == NULL || r == NULL)
+        return NULL;
+    lf_backoff backoff;
+    lf_backoff_init(&backoff);
+    lf_tagged top = lf_tagged_load(&s->top); /* acquire: pairs with push's release */
+    for (;;) {
+        lf_stack_node *n = (lf_stack_node *)top.ptr;
+        if (n == NULL)
+            break;
+        lf_hp_publish(r, 0, n); /* seq_cst store: pairs with lf_hp_scan's fence */
+        /* seq_cst reload validates it (hp.h).  Still n: n was on the stack
+           after our hazard was visible, so no scan can reclaim it now */
+        if (lf_tagged_load_ptr_seq_cst(&s->top) != n) {
+            top = lf_tagged_load(&s->top); /* acquire: as above */
+            continue;
+        }
+        /* relaxed: as in lf_stack_pop; n is protected, so the read is safe.
+           top.tag may predate the validation: then the CAS fails, no harm */
+        lf_stack_node *next = atomic_load_explicit(&n->next, memory_order_relaxed);
+        LF_STRESS_POINT();
+        if (lf_tagged_cas(&s->top, &top, next)) { /* acquire: takes n's payload */
+            lf_hp_clear(r, 0);
+            return n;
+        }
+        lf_backoff_spin(&backoff); /* contended: as in lf_stack_pop */
+    }
+    lf_hp_clear(r, 0);
+    return NULL;
 }
 
 #endif /* LFKIT_STACK_H */

@@ -1,0 +1,963 @@
+/*
+ * Queue and hazard-pointer stack benchmarks.
+ *
+ * queue: each thread repeats enqueue(its next value); dequeue(), so one
+ * operation counted is one enqueue+dequeue pair on a shared queue.
+ * queue_split: half the threads only enqueue, half only dequeue; one
+ * operation counted is one value delivered.  Producers pause while the
+ * queue holds more than SPLIT_BACKLOG values, so memory stays bounded.
+ *
+ * Entries: lf_queue (lfkit, hazard pointers); Concurrency Kit's ck_hp_fifo
+ * (Michael-Scott with ck_hp hazard pointers) and ck_fifo_mpmc (generation
+ * counters and double-width CAS, nodes type-stable and reused at once);
+ * liburcu's wfcqueue (wait-free enqueue, dequeue under its mutex) and
+ * rculfqueue (RCU-protected lock-free queue, nodes freed through call_rcu);
+ * a pthread_mutex queue.  Nodes: lf_queue recycles through its hazard
+ * record's cache; ck_hp_fifo and rculfqueue malloc per enqueue and free
+ * from their reclamation callback (which gets no thread context to cache
+ * in); ck_fifo_mpmc, wfcqueue and the mutex queue reuse the dequeued node
+ * for the thread's next enqueue (split mode: the consumer frees it, or for
+ * ck_fifo_mpmc returns it to a shared free list, since its nodes must stay
+ * readable).
+ *
+ * Every trial checks its result: values are (producer, seq); each
+ * consumer sees every producer's seqs strictly increasing; after the
+ * trial the queue is drained (the rest must continue each producer's
+ * sequence in order), and per producer the count and the sum of seqs
+ * delivered must equal what it enqueued (each value exactly once).  In the
+ * pairs mode the queue is never empty when a thread dequeues (its own
+ * value is in it, and no thread dequeues more than it enqueued), so every
+ * LF_EMPTY is a linearizability failure: counted as "spurious empty".
+ * For lf_queue any order error or spurious empty fails the trial; for the
+ * other libraries they are reported on stderr (they are what is being
+ * compared), while lost or duplicated values fail every trial.
+ *
+ * stack_hp: each thread pushes a fresh heap node and pops one, retiring
+ * the popped node through hazard pointers (free() as reclaim): lfkit's
+ * lf_stack_pop_hp vs Concurrency Kit's ck_hp_stack.  Checked: every node
+ * pushed is popped (during the trial or when draining) exactly once, by
+ * count and sum of ids.
+ */
+#define _LGPL_SOURCE
+#include "bench.h"
+
+#include <ck_fifo.h>
+#include <ck_hp.h>
+#include <ck_hp_fifo.h>
+#include <ck_hp_stack.h>
+#include <lfkit/queue.h>
+#include <lfkit/stack.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <urcu.h>
+#include <urcu/rculfqueue.h>
+#include <urcu/wfcqueue.h>
+
+enum { BATCH = 64, SPLIT_BACKLOG = 1 << 14, SEQ_BITS = 40, CK_HP_THRESHOLD = 64 };
+
+/* ---- per-thread accounting, shared by every entry ---------------------- */
+
+typedef struct thread_log {
+    uint64_t produced;  /* values this thread enqueued: seq 0 .. produced-1 */
+    uint64_t delivered; /* values this thread dequeued */
+    uint64_t empties;   /* LF_EMPTY on a queue known to be non-empty */
+    uint64_t disorder;  /* a producer's seq not above the last one seen from it */
+    uint64_t foreign;   /* a value no producer enqueued */
+    uint64_t *last;     /* per producer: 1 + last seq seen (0: none yet) */
+    uint64_t *count;    /* per producer: values seen */
+    uint64_t *sum;      /* per producer: sum of seqs seen */
+} thread_log;
+
+typedef struct padded_log {
+    LF_CACHE_ALIGNED thread_log log;
+} padded_log;
+
+static void *encode(unsigned producer, uint64_t seq)
+{
+    return (void *)(uintptr_t)((uint64_t)producer << SEQ_BITS | seq);
+}
+
+static inline void log_value(thread_log *l, unsigned nthreads, void *v)
+{
+    uint64_t x = (uint64_t)(uintptr_t)v;
+    uint64_t p = x >> SEQ_BITS, seq = x & ((UINT64_C(1) << SEQ_BITS) - 1);
+    if (p >= nthreads) {
+        l->foreign++;
+        return;
+    }
+    if (seq < l->last[p])
+        l->disorder++;
+    else
+        l->last[p] = seq + 1;
+    l->count[p]++;
+    l->sum[p] += seq;
+    l->delivered++;
+}
+
+/* Common state: accounting plus the split mode's backlog counters. */
+typedef struct queue_common {
+    unsigned nthreads;
+    padded_log *logs;
+    LF_CACHE_ALIGNED _Atomic(uint64_t) enqueued; /* split mode, in batches */
+    LF_CACHE_ALIGNED _Atomic(uint64_t) dequeued;
+} queue_common;
+
+static void common_init(queue_common *c, unsigned nthreads)
+{
+    c->nthreads = nthreads;
+    /* one more log than threads: the drain after the trial */
+    c->logs = (padded_log *)bench_alloc(LF_CACHELINE, (nthreads + 1) * sizeof *c->logs);
+    for (unsigned t = 0; t <= nthreads; t++) {
+        thread_log *l = &c->logs[t].log;
+        l->last = (uint64_t *)bench_alloc(LF_CACHELINE, 3 * nthreads * sizeof(uint64_t));
+        l->count = l->last + nthreads;
+        l->sum = l->count + nthreads;
+    }
+}
+
+static void common_free(queue_common *c)
+{
+    for (unsigned t = 0; t <= c->nthreads; t++)
+        free(c->logs[t].log.last);
+    free(c->logs);
+}
+
+/* Split mode roles: the first half produce (at least one), the rest consume. */
+static unsigned producers_of(unsigned nthreads)
+{
+    return nthreads / 2 > 0 ? nthreads / 2 : 1;
+}
+
+/* Split mode producer, after each batch: wait while the backlog is too long. */
+static void producer_throttle(queue_common *c, const atomic_bool *stop)
+{
+    /* relaxed: a rough backlog for flow control; no data is read through it */
+    uint64_t in = atomic_fetch_add_explicit(&c->enqueued, BATCH, memory_order_relaxed) + BATCH;
+    while (in - atomic_load_explicit(&c->dequeued, memory_order_relaxed) > SPLIT_BACKLOG &&
+           bench_running(stop))
+        lf_cpu_relax();
+}
+
+/*
+ * The verdict, after the drain logged the rest in logs[nthreads]: drained
+ * values continue each producer's sequence; per producer, count and sum
+ * match what it enqueued.  strict: order errors and spurious empties fail.
+ */
+static const char *verdict(queue_common *c, const char *entry, bool strict)
+{
+    unsigned n = c->nthreads;
+    thread_log *drain = &c->logs[n].log;
+    uint64_t empties = 0, disorder = 0, delivered = 0;
+    for (unsigned t = 0; t <= n; t++) {
+        thread_log *l = &c->logs[t].log;
+        if (l->foreign)
+            return "dequeued a value no producer enqueued";
+        empties += l->empties;
+        disorder += l->disorder;
+        delivered += l->delivered;
+    }
+    for (unsigned p = 0; p < n; p++) {
+        uint64_t count = 0, sum = 0, last_consumed = 0;
+        for (unsigned t = 0; t <= n; t++) {
+            count += c->logs[t].log.count[p];
+            sum += c->logs[t].log.sum[p];
+            if (t < n && c->logs[t].log.last[p] > last_consumed)
+                last_consumed = c->logs[t].log.last[p];
+        }
+        uint64_t made = c->logs[p].log.produced;
+        if (count != made || sum != (made ? made * (made - 1) / 2 : 0))
+            return "values lost or duplicated (count or sum of seqs differs from what was enqueued)";
+        if (drain->count[p] > 0 && drain->last[p] - drain->count[p] < last_consumed)
+            disorder++; /* something left behind was older than a value already delivered */
+    }
+    if (empties || disorder) {
+        if (strict)
+            return empties ? "dequeue reported empty on a non-empty queue"
+                           : "a producer's values were delivered out of order";
+        fprintf(stderr, "bench: note: %s at %u threads: %llu out-of-order, %llu spurious empty in %llu dequeues\n",
+                entry, n, (unsigned long long)disorder, (unsigned long long)empties,
+                (unsigned long long)delivered);
+    }
+    return NULL;
+}
+
+/*
+ * Each entry provides, as static inline functions over its state type S:
+ *   X_begin(S *, tid) -> per-thread context, X_end(S *, ctx),
+ *   X_enqueue(S *, ctx, value), X_dequeue(S *, ctx, &value) -> bool.
+ * QUEUE_LOOPS(X, S, name, strict) builds its pairs run, split run and
+ * check (a drain on the calling thread) from them, so each entry's
+ * operations are inlined.
+ */
+#define QUEUE_LOOPS(X, S, name, strict)                                                       \
+    static uint64_t X##_pairs(void *p, unsigned tid, unsigned n, const atomic_bool *stop)   \
+    {                                                                                       \
+        S *s = (S *)p;                                                                      \
+        thread_log *l = &s->c.logs[tid].log;                                                \
+        void *ctx = X##_begin(s, tid);                                                      \
+        uint64_t ops = 0;                                                                   \
+        while (bench_running(stop)) {                                                       \
+            for (int i = 0; i < BATCH; i++) {                                               \
+                void *v;                                                                    \
+                X##_enqueue(s, ctx, encode(tid, l->produced++));                            \
+                if (X##_dequeue(s, ctx, &v))                                                \
+                    log_value(l, n, v);                                                     \
+                else                                                                        \
+                    l->empties++;                                                           \
+            }                                                                               \
+            ops += BATCH;                                                                   \
+        }                                                                                   \
+        X##_end(s, ctx);                                                                    \
+        return ops;                                                                         \
+    }                                                                                       \
+    static uint64_t X##_split(void *p, unsigned tid, unsigned n, const atomic_bool *stop)   \
+    {                                                                                       \
+        S *s = (S *)p;                                                                      \
+        thread_log *l = &s->c.logs[tid].log;                                                \
+        void *ctx = X##_begin(s, tid);                                                      \
+        if (tid < producers_of(n)) {                                                        \
+            while (bench_running(stop)) {                                                   \
+                for (int i = 0; i < BATCH; i++)                                             \
+                    X##_enqueue(s, ctx, encode(tid, l->produced++));                        \
+                producer_throttle(&s->c, stop);                                             \
+            }                                                                               \
+        } else {                                                                            \
+            while (bench_running(stop)) {                                                   \
+                uint64_t before = l->delivered;                                             \
+                for (int i = 0; i < BATCH; i++) {                                           \
+                    void *v;                                                                \
+                    if (X##_dequeue(s, ctx, &v))                                            \
+                        log_value(l, n, v);                                                 \
+                }                                                                           \
+                atomic_fetch_add_explicit(&s->c.dequeued, l->delivered - before,            \
+                                          memory_order_relaxed); /* relaxed: flow control */ \
+            }                                                                               \
+        }                                                                                   \
+        X##_end(s, ctx);                                                                    \
+        return l->delivered;                                                                \
+    }                                                                                       \
+    static const char *X##_check(void *p)                                                   \
+    {                                                                                       \
+        S *s = (S *)p;                                                                      \
+        unsigned n = s->c.nthreads;                                                         \
+        void *ctx = X##_begin(s, 0);                                                        \
+        void *v;                                                                            \
+        while (X##_dequeue(s, ctx, &v))                                                     \
+            log_value(&s->c.logs[n].log, n, v);                                             \
+        X##_end(s, ctx);                                                                    \
+        return verdict(&s->c, name, strict);                                                \
+    }
+
+/* A node a thread holds between a dequeue and its next enqueue. */
+typedef struct hand {
+    LF_CACHE_ALIGNED void *node;
+} hand;
+
+static hand *hands_new(unsigned nthreads)
+{
+    return (hand *)bench_alloc(LF_CACHELINE, (nthreads + 1) * sizeof(hand));
+}
+
+static void hands_free(hand *h, unsigned nthreads)
+{
+    for (unsigned t = 0; t <= nthreads; t++)
+        free(h[t].node);
+    free(h);
+}
+
+/* malloc, or exit (bench code). */
+static inline void *xmalloc(size_t size)
+{
+    void *p = malloc(size);
+    if (p == NULL) {
+        fprintf(stderr, "bench: out of memory\n");
+        exit(2);
+    }
+    return p;
+}
+
+/* Take the node in hand, else a new one. */
+static inline void *hand_take(hand *h, size_t size)
+{
+    void *n = h->node;
+    h->node = NULL;
+    return n != NULL ? n : xmalloc(size);
+}
+
+/* Keep a dequeued node for the next enqueue, or free it (split consumers). */
+static inline void hand_keep(hand *h, void *n)
+{
+    if (h->node == NULL)
+        h->node = n;
+    else
+        free(n);
+}
+
+/* ---- lf_queue ------------------------------------------------------------ */
+
+typedef struct lfq_state {
+    queue_common c;
+    lf_hp_domain hp;
+    lf_queue q;
+} lfq_state;
+
+static void *lfq_setup(unsigned nthreads)
+{
+    lfq_state *s = (lfq_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    common_init(&s->c, nthreads);
+    if (lf_hp_domain_init(&s->hp, 2) != LF_OK || lf_queue_init(&s->q, &s->hp) != LF_OK) {
+        fprintf(stderr, "bench: lf_queue_init failed\n");
+        exit(2);
+    }
+    return s;
+}
+
+static void lfq_teardown(void *p)
+{
+    lfq_state *s = (lfq_state *)p;
+    lf_queue_destroy(&s->q);
+    lf_hp_domain_destroy(&s->hp);
+    common_free(&s->c);
+    free(s);
+}
+
+static inline void *lfq_begin(lfq_state *s, unsigned tid)
+{
+    (void)tid;
+    lf_hp_rec *r = lf_hp_rec_acquire(&s->hp);
+    if (r == NULL) {
+        fprintf(stderr, "bench: lf_hp_rec_acquire failed\n");
+        exit(2);
+    }
+    return r;
+}
+
+static inline void lfq_end(lfq_state *s, void *ctx)
+{
+    (void)s;
+    lf_hp_rec_release((lf_hp_rec *)ctx);
+}
+
+static inline void lfq_enqueue(lfq_state *s, void *ctx, void *v)
+{
+    if (lf_queue_enqueue(&s->q, (lf_hp_rec *)ctx, v) != LF_OK) {
+        fprintf(stderr, "bench: lf_queue_enqueue failed\n");
+        exit(2);
+    }
+}
+
+static inline bool lfq_dequeue(lfq_state *s, void *ctx, void **v)
+{
+    return lf_queue_dequeue(&s->q, (lf_hp_rec *)ctx, v) == LF_OK;
+}
+
+QUEUE_LOOPS(lfq, lfq_state, "lf_queue", true)
+
+/* ---- Concurrency Kit ck_hp_fifo ----------------------------------------- */
+
+/* Hazard pointer arrays, one cache line per thread (ck leaves them to us). */
+static void **ck_pointers_new(unsigned nrecords)
+{
+    return (void **)bench_alloc(LF_CACHELINE, (size_t)nrecords * LF_CACHELINE);
+}
+
+static void **ck_pointers_of(void **base, unsigned tid)
+{
+    return base + (size_t)tid * (LF_CACHELINE / sizeof(void *));
+}
+
+static void ck_free_node(void *p)
+{
+    free(p);
+}
+
+typedef struct ckhp_state {
+    queue_common c;
+    ck_hp_t hp;
+    ck_hp_record_t *records;
+    void **pointers;
+    LF_CACHE_ALIGNED ck_hp_fifo_t fifo;
+} ckhp_state;
+
+static void *ckhp_setup(unsigned nthreads)
+{
+    ckhp_state *s = (ckhp_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    common_init(&s->c, nthreads);
+    ck_hp_init(&s->hp, 2, CK_HP_THRESHOLD, ck_free_node);
+    s->records = (ck_hp_record_t *)bench_alloc(LF_CACHELINE, nthreads * sizeof *s->records);
+    s->pointers = ck_pointers_new(nthreads);
+    for (unsigned t = 0; t < nthreads; t++)
+        ck_hp_register(&s->hp, &s->records[t], ck_pointers_of(s->pointers, t));
+    ck_hp_fifo_entry_t *stub = (ck_hp_fifo_entry_t *)bench_alloc(16, sizeof *stub);
+    ck_hp_fifo_init(&s->fifo, stub);
+    return s;
+}
+
+static void ckhp_teardown(void *p)
+{
+    ckhp_state *s = (ckhp_state *)p;
+    for (unsigned t = 0; t < s->c.nthreads; t++)
+        ck_hp_clear(&s->records[t]);
+    for (unsigned t = 0; t < s->c.nthreads; t++) {
+        ck_hp_purge(&s->records[t]);
+        ck_hp_unregister(&s->records[t]);
+    }
+    ck_hp_fifo_entry_t *stub;
+    ck_hp_fifo_deinit(&s->fifo, &stub);
+    free(stub);
+    free(s->records);
+    free(s->pointers);
+    common_free(&s->c);
+    free(s);
+}
+
+static inline void *ckhp_begin(ckhp_state *s, unsigned tid)
+{
+    return &s->records[tid];
+}
+
+static inline void ckhp_end(ckhp_state *s, void *ctx)
+{
+    (void)s;
+    ck_hp_clear((ck_hp_record_t *)ctx);
+}
+
+static inline void ckhp_enqueue(ckhp_state *s, void *ctx, void *v)
+{
+    ck_hp_fifo_entry_t *e = (ck_hp_fifo_entry_t *)xmalloc(sizeof *e);
+    ck_hp_fifo_enqueue_mpmc((ck_hp_record_t *)ctx, &s->fifo, e, v);
+}
+
+static inline bool ckhp_dequeue(ckhp_state *s, void *ctx, void **v)
+{
+    ck_hp_record_t *r = (ck_hp_record_t *)ctx;
+    ck_hp_fifo_entry_t *garbage = ck_hp_fifo_dequeue_mpmc(r, &s->fifo, v);
+    if (garbage == NULL)
+        return false;
+    ck_hp_free(r, &garbage->hazard, garbage, garbage);
+    return true;
+}
+
+QUEUE_LOOPS(ckhp, ckhp_state, "ck_hp_fifo", false)
+
+/* ---- Concurrency Kit ck_fifo_mpmc (type-stable nodes, reused at once) ---- */
+
+typedef struct mpmc_node {
+    ck_fifo_mpmc_entry_t entry;
+    lf_stack_node free_link;
+} mpmc_node;
+
+typedef struct mpmc_state {
+    queue_common c;
+    LF_CACHE_ALIGNED ck_fifo_mpmc_t fifo;
+    lf_stack free_nodes;          /* split mode: consumers return nodes here */
+    mpmc_node *pool;              /* every node; freed at teardown only */
+    size_t pool_size;
+    LF_CACHE_ALIGNED _Atomic(size_t) pool_used;
+    hand *hands;
+} mpmc_state;
+
+static void *mpmc_setup(unsigned nthreads)
+{
+    mpmc_state *s = (mpmc_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    common_init(&s->c, nthreads);
+    /* the most nodes alive at once: backlog, batches in flight, hands, stub */
+    s->pool_size = SPLIT_BACKLOG + 2 * (size_t)BATCH * nthreads + 2 * (size_t)nthreads + 2;
+    s->pool = (mpmc_node *)bench_alloc(LF_CACHELINE, s->pool_size * sizeof *s->pool);
+    atomic_store_explicit(&s->pool_used, (size_t)1, memory_order_relaxed);
+    ck_fifo_mpmc_init(&s->fifo, &s->pool[0].entry);
+    lf_stack_init(&s->free_nodes);
+    s->hands = (hand *)bench_alloc(LF_CACHELINE, (nthreads + 1) * sizeof(hand));
+    return s;
+}
+
+static void mpmc_teardown(void *p)
+{
+    mpmc_state *s = (mpmc_state *)p;
+    free(s->pool);
+    free(s->hands);
+    common_free(&s->c);
+    free(s);
+}
+
+static inline void *mpmc_begin(mpmc_state *s, unsigned tid)
+{
+    return &s->hands[tid];
+}
+
+static inline void mpmc_end(mpmc_state *s, void *ctx)
+{
+    hand *h = (hand *)ctx;
+    if (h->node != NULL)
+        lf_stack_push(&s->free_nodes, &((mpmc_node *)h->node)->free_link);
+    h->node = NULL;
+}
+
+static inline mpmc_node *mpmc_node_get(mpmc_state *s, hand *h)
+{
+    mpmc_node *n = (mpmc_node *)h->node;
+    h->node = NULL;
+    while (n == NULL) {
+        lf_stack_node *f = lf_stack_pop(&s->free_nodes);
+        if (f != NULL)
+            return lf_container_of(f, mpmc_node, free_link);
+        /* relaxed: a unique index; the pool was initialised before the trial */
+        size_t i = atomic_fetch_add_explicit(&s->pool_used, (size_t)1, memory_order_relaxed);
+        if (i < s->pool_size)
+            return &s->pool[i];
+        lf_cpu_relax();
+    }
+    return n;
+}
+
+static inline void mpmc_enqueue(mpmc_state *s, void *ctx, void *v)
+{
+    ck_fifo_mpmc_enqueue(&s->fifo, &mpmc_node_get(s, (hand *)ctx)->entry, v);
+}
+
+static inline bool mpmc_dequeue(mpmc_state *s, void *ctx, void **v)
+{
+    ck_fifo_mpmc_entry_t *garbage;
+    if (!ck_fifo_mpmc_dequeue(&s->fifo, v, &garbage))
+        return false;
+    hand *h = (hand *)ctx;
+    mpmc_node *n = lf_container_of(garbage, mpmc_node, entry);
+    if (h->node == NULL)
+        h->node = n;
+    else
+        lf_stack_push(&s->free_nodes, &n->free_link);
+    return true;
+}
+
+QUEUE_LOOPS(mpmc, mpmc_state, "ck_fifo_mpmc", false)
+
+/* ---- liburcu wfcqueue (wait-free enqueue, blocking dequeue) -------------- */
+
+typedef struct wfcq_item {
+    struct cds_wfcq_node node;
+    void *value;
+} wfcq_item;
+
+typedef struct wfcq_state {
+    queue_common c;
+    LF_CACHE_ALIGNED struct cds_wfcq_head head;
+    LF_CACHE_ALIGNED struct cds_wfcq_tail tail;
+    hand *hands;
+} wfcq_state;
+
+static void *wfcq_setup(unsigned nthreads)
+{
+    wfcq_state *s = (wfcq_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    common_init(&s->c, nthreads);
+    cds_wfcq_init(&s->head, &s->tail);
+    s->hands = hands_new(nthreads);
+    return s;
+}
+
+static void wfcq_teardown(void *p)
+{
+    wfcq_state *s = (wfcq_state *)p;
+    cds_wfcq_destroy(&s->head, &s->tail);
+    hands_free(s->hands, s->c.nthreads);
+    common_free(&s->c);
+    free(s);
+}
+
+static inline void *wfcq_begin(wfcq_state *s, unsigned tid)
+{
+    return &s->hands[tid];
+}
+
+static inline void wfcq_end(wfcq_state *s, void *ctx)
+{
+    (void)s;
+    (void)ctx;
+}
+
+static inline void wfcq_enqueue(wfcq_state *s, void *ctx, void *v)
+{
+    wfcq_item *it = (wfcq_item *)hand_take((hand *)ctx, sizeof *it);
+    cds_wfcq_node_init(&it->node);
+    it->value = v;
+    cds_wfcq_enqueue(&s->head, &s->tail, &it->node);
+}
+
+static inline bool wfcq_dequeue(wfcq_state *s, void *ctx, void **v)
+{
+    struct cds_wfcq_node *n = cds_wfcq_dequeue_blocking(&s->head, &s->tail);
+    if (n == NULL)
+        return false;
+    wfcq_item *it = lf_container_of(n, wfcq_item, node);
+    *v = it->value;
+    hand_keep((hand *)ctx, it);
+    return true;
+}
+
+QUEUE_LOOPS(wfcq, wfcq_state, "urcu_wfcq", false)
+
+/* ---- liburcu rculfqueue (RCU read side, call_rcu reclamation) ------------ */
+
+typedef struct rculfq_item {
+    struct cds_lfq_node_rcu node;
+    struct rcu_head rcu;
+    void *value;
+} rculfq_item;
+
+typedef struct rculfq_state {
+    queue_common c;
+    LF_CACHE_ALIGNED struct cds_lfq_queue_rcu q;
+} rculfq_state;
+
+static void rculfq_free(struct rcu_head *h)
+{
+    free(lf_container_of(h, rculfq_item, rcu));
+}
+
+static void *rculfq_setup(unsigned nthreads)
+{
+    rculfq_state *s = (rculfq_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    common_init(&s->c, nthreads);
+    cds_lfq_init_rcu(&s->q, call_rcu);
+    return s;
+}
+
+static void rculfq_teardown(void *p)
+{
+    rculfq_state *s = (rculfq_state *)p;
+    rcu_register_thread();
+    if (cds_lfq_destroy_rcu(&s->q) != 0)
+        fprintf(stderr, "bench: rculfqueue not empty at teardown\n");
+    rcu_barrier(); /* every call_rcu callback has run: nothing leaks into the next trial */
+    rcu_unregister_thread();
+    common_free(&s->c);
+    free(s);
+}
+
+static inline void *rculfq_begin(rculfq_state *s, unsigned tid)
+{
+    (void)s;
+    (void)tid;
+    rcu_register_thread();
+    return NULL;
+}
+
+static inline void rculfq_end(rculfq_state *s, void *ctx)
+{
+    (void)s;
+    (void)ctx;
+    rcu_unregister_thread();
+}
+
+static inline void rculfq_enqueue(rculfq_state *s, void *ctx, void *v)
+{
+    rculfq_item *it = (rculfq_item *)xmalloc(sizeof *it);
+    (void)ctx;
+    cds_lfq_node_init_rcu(&it->node);
+    it->value = v;
+    rcu_read_lock();
+    cds_lfq_enqueue_rcu(&s->q, &it->node);
+    rcu_read_unlock();
+}
+
+static inline bool rculfq_dequeue(rculfq_state *s, void *ctx, void **v)
+{
+    (void)ctx;
+    rcu_read_lock();
+    struct cds_lfq_node_rcu *n = cds_lfq_dequeue_rcu(&s->q);
+    rcu_read_unlock();
+    if (n == NULL)
+        return false;
+    rculfq_item *it = lf_container_of(n, rculfq_item, node);
+    *v = it->value;
+    call_rcu(&it->rcu, rculfq_free);
+    return true;
+}
+
+QUEUE_LOOPS(rculfq, rculfq_state, "urcu_lfq", false)
+
+/* ---- pthread_mutex queue ------------------------------------------------- */
+
+typedef struct mutexq_node {
+    struct mutexq_node *next;
+    void *value;
+} mutexq_node;
+
+typedef struct mutexq_state {
+    queue_common c;
+    LF_CACHE_ALIGNED pthread_mutex_t lock;
+    mutexq_node *head, *tail;
+    hand *hands;
+} mutexq_state;
+
+static void *mutexq_setup(unsigned nthreads)
+{
+    mutexq_state *s = (mutexq_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    common_init(&s->c, nthreads);
+    pthread_mutex_init(&s->lock, NULL);
+    s->hands = hands_new(nthreads);
+    return s;
+}
+
+static void mutexq_teardown(void *p)
+{
+    mutexq_state *s = (mutexq_state *)p;
+    pthread_mutex_destroy(&s->lock);
+    hands_free(s->hands, s->c.nthreads);
+    common_free(&s->c);
+    free(s);
+}
+
+static inline void *mutexq_begin(mutexq_state *s, unsigned tid)
+{
+    return &s->hands[tid];
+}
+
+static inline void mutexq_end(mutexq_state *s, void *ctx)
+{
+    (void)s;
+    (void)ctx;
+}
+
+static inline void mutexq_enqueue(mutexq_state *s, void *ctx, void *v)
+{
+    mutexq_node *n = (mutexq_node *)hand_take((hand *)ctx, sizeof *n);
+    n->value = v;
+    n->next = NULL;
+    pthread_mutex_lock(&s->lock);
+    if (s->tail != NULL)
+        s->tail->next = n;
+    else
+        s->head = n;
+    s->tail = n;
+    pthread_mutex_unlock(&s->lock);
+}
+
+static inline bool mutexq_dequeue(mutexq_state *s, void *ctx, void **v)
+{
+    pthread_mutex_lock(&s->lock);
+    mutexq_node *n = s->head;
+    if (n != NULL) {
+        s->head = n->next;
+        if (s->head == NULL)
+            s->tail = NULL;
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (n == NULL)
+        return false;
+    *v = n->value;
+    hand_keep((hand *)ctx, n);
+    return true;
+}
+
+QUEUE_LOOPS(mutexq, mutexq_state, "mutex", false)
+
+/* ---- the queue families -------------------------------------------------- */
+
+static const bench_entry queue_pair_entries[] = {
+    {"mutex", mutexq_setup, mutexq_pairs, mutexq_check, mutexq_teardown},
+    {"ck_hp_fifo", ckhp_setup, ckhp_pairs, ckhp_check, ckhp_teardown},
+    {"ck_fifo_mpmc", mpmc_setup, mpmc_pairs, mpmc_check, mpmc_teardown},
+    {"urcu_wfcq", wfcq_setup, wfcq_pairs, wfcq_check, wfcq_teardown},
+    {"urcu_lfq", rculfq_setup, rculfq_pairs, rculfq_check, rculfq_teardown},
+    {"lf_queue", lfq_setup, lfq_pairs, lfq_check, lfq_teardown},
+};
+
+const bench_family bench_queue = {
+    "queue", "enqueue+dequeue pairs per thread on one shared queue", false,
+    {1, 2, 4, 0}, {"mutex", "ck_hp_fifo", NULL},
+    queue_pair_entries, sizeof queue_pair_entries / sizeof queue_pair_entries[0],
+};
+
+static const bench_entry queue_split_entries[] = {
+    {"mutex", mutexq_setup, mutexq_split, mutexq_check, mutexq_teardown},
+    {"ck_hp_fifo", ckhp_setup, ckhp_split, ckhp_check, ckhp_teardown},
+    {"ck_fifo_mpmc", mpmc_setup, mpmc_split, mpmc_check, mpmc_teardown},
+    {"urcu_wfcq", wfcq_setup, wfcq_split, wfcq_check, wfcq_teardown},
+    {"urcu_lfq", rculfq_setup, rculfq_split, rculfq_check, rculfq_teardown},
+    {"lf_queue", lfq_setup, lfq_split, lfq_check, lfq_teardown},
+};
+
+const bench_family bench_queue_split = {
+    "queue_split", "half the threads enqueue, half dequeue (1P1C, 2P2C): values delivered", false,
+    {2, 4, 0}, {"mutex", "ck_hp_fifo", NULL},
+    queue_split_entries, sizeof queue_split_entries / sizeof queue_split_entries[0],
+};
+
+/* ---- stack_hp: lf_stack_pop_hp vs ck_hp_stack ----------------------------- */
+
+typedef struct stack_totals {
+    LF_CACHE_ALIGNED uint64_t pushed, pushed_sum, popped, popped_sum;
+} stack_totals;
+
+typedef struct hp_stack_item {
+    lf_stack_node lf;
+    ck_stack_entry_t ck;
+    lf_hp_node hp;
+    ck_hp_hazard_t ck_hazard;
+    uint64_t id;
+} hp_stack_item;
+
+typedef struct hpstack_state {
+    unsigned nthreads;
+    stack_totals *totals; /* per thread, plus one for the drain */
+    lf_hp_domain hp;
+    lf_stack lf;
+    ck_hp_t ck_hp;
+    ck_hp_record_t *ck_records;
+    void **ck_pointers;
+    LF_CACHE_ALIGNED ck_stack_t ck;
+} hpstack_state;
+
+static void *hpstack_setup(unsigned nthreads)
+{
+    hpstack_state *s = (hpstack_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    s->nthreads = nthreads;
+    s->totals = (stack_totals *)bench_alloc(LF_CACHELINE, (nthreads + 1) * sizeof *s->totals);
+    lf_hp_domain_init(&s->hp, 1);
+    lf_stack_init(&s->lf);
+    ck_hp_init(&s->ck_hp, CK_HP_STACK_SLOTS_COUNT, CK_HP_THRESHOLD, ck_free_node);
+    s->ck_records = (ck_hp_record_t *)bench_alloc(LF_CACHELINE, (nthreads + 1) * sizeof *s->ck_records);
+    s->ck_pointers = ck_pointers_new(nthreads + 1);
+    for (unsigned t = 0; t <= nthreads; t++)
+        ck_hp_register(&s->ck_hp, &s->ck_records[t], ck_pointers_of(s->ck_pointers, t));
+    ck_stack_init(&s->ck);
+    return s;
+}
+
+static void hpstack_teardown(void *p)
+{
+    hpstack_state *s = (hpstack_state *)p;
+    lf_hp_domain_destroy(&s->hp);
+    for (unsigned t = 0; t <= s->nthreads; t++)
+        ck_hp_clear(&s->ck_records[t]);
+    for (unsigned t = 0; t <= s->nthreads; t++) {
+        ck_hp_purge(&s->ck_records[t]);
+        ck_hp_unregister(&s->ck_records[t]);
+    }
+    free(s->ck_records);
+    free(s->ck_pointers);
+    free(s->totals);
+    free(s);
+}
+
+static hp_stack_item *hpstack_item(unsigned tid, uint64_t k, stack_totals *t)
+{
+    hp_stack_item *it = (hp_stack_item *)xmalloc(sizeof *it);
+    it->id = (uint64_t)tid << SEQ_BITS | k;
+    t->pushed++;
+    t->pushed_sum += it->id;
+    return it;
+}
+
+static void lf_item_reclaim(lf_hp_node *n)
+{
+    free(lf_container_of(n, hp_stack_item, hp));
+}
+
+static inline void lf_pop_one(hpstack_state *s, lf_hp_rec *r, stack_totals *t)
+{
+    lf_stack_node *n = lf_stack_pop_hp(&s->lf, r);
+    if (n != NULL) {
+        hp_stack_item *it = lf_container_of(n, hp_stack_item, lf);
+        t->popped++;
+        t->popped_sum += it->id;
+        lf_hp_retire(r, &it->hp, n, lf_item_reclaim);
+    }
+}
+
+static uint64_t lf_stack_hp_run(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
+{
+    (void)nthreads;
+    hpstack_state *s = (hpstack_state *)p;
+    stack_totals *t = &s->totals[tid];
+    lf_hp_rec *r = lf_hp_rec_acquire(&s->hp);
+    if (r == NULL) {
+        fprintf(stderr, "bench: lf_hp_rec_acquire failed\n");
+        exit(2);
+    }
+    uint64_t n = 0;
+    while (bench_running(stop)) {
+        for (int i = 0; i < BATCH; i++) {
+            lf_stack_push(&s->lf, &hpstack_item(tid, n + (uint64_t)i, t)->lf);
+            lf_pop_one(s, r, t);
+        }
+        n += BATCH;
+    }
+    lf_hp_rec_release(r);
+    return n;
+}
+
+static const char *hpstack_verdict(hpstack_state *s)
+{
+    uint64_t pushed = 0, pushed_sum = 0, popped = 0, popped_sum = 0;
+    for (unsigned t = 0; t <= s->nthreads; t++) {
+        pushed += s->totals[t].pushed;
+        pushed_sum += s->totals[t].pushed_sum;
+        popped += s->totals[t].popped;
+        popped_sum += s->totals[t].popped_sum;
+    }
+    if (pushed != popped || pushed_sum != popped_sum)
+        return "nodes lost or duplicated (count or sum of ids differs)";
+    return NULL;
+}
+
+static const char *lf_stack_hp_check(void *p)
+{
+    hpstack_state *s = (hpstack_state *)p;
+    lf_hp_rec *r = lf_hp_rec_acquire(&s->hp);
+    while (!lf_stack_is_empty(&s->lf))
+        lf_pop_one(s, r, &s->totals[s->nthreads]);
+    lf_hp_rec_release(r);
+    return hpstack_verdict(s);
+}
+
+static inline void ck_pop_one(hpstack_state *s, ck_hp_record_t *r, stack_totals *t)
+{
+    ck_stack_entry_t *e = ck_hp_stack_pop_mpmc(r, &s->ck);
+    if (e != NULL) {
+        hp_stack_item *it = lf_container_of(e, hp_stack_item, ck);
+        t->popped++;
+        t->popped_sum += it->id;
+        ck_hp_free(r, &it->ck_hazard, it, e);
+    }
+}
+
+static uint64_t ck_hp_stack_run(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
+{
+    (void)nthreads;
+    hpstack_state *s = (hpstack_state *)p;
+    stack_totals *t = &s->totals[tid];
+    ck_hp_record_t *r = &s->ck_records[tid];
+    uint64_t n = 0;
+    while (bench_running(stop)) {
+        for (int i = 0; i < BATCH; i++) {
+            ck_hp_stack_push_mpmc(&s->ck, &hpstack_item(tid, n + (uint64_t)i, t)->ck);
+            ck_pop_one(s, r, t);
+        }
+        n += BATCH;
+    }
+    ck_hp_clear(r);
+    return n;
+}
+
+static const char *ck_hp_stack_check(void *p)
+{
+    hpstack_state *s = (hpstack_state *)p;
+    ck_hp_record_t *r = &s->ck_records[s->nthreads];
+    while (CK_STACK_FIRST(&s->ck) != NULL)
+        ck_pop_one(s, r, &s->totals[s->nthreads]);
+    ck_hp_clear(r);
+    return hpstack_verdict(s);
+}
+
+static const bench_entry stack_hp_entries[] = {
+    {"ck_hp_stack", hpstack_setup, ck_hp_stack_run, ck_hp_stack_check, hpstack_teardown},
+    {"lf_stack_pop_hp", hpstack_setup, lf_stack_hp_run, lf_stack_hp_check, hpstack_teardown},
+};
+
+const bench_family bench_stack_hp = {
+    "stack_hp", "push(fresh node)+pop pairs per thread, popped nodes retired through hazard pointers", false,
+    {1, 2, 4, 0}, {"ck_hp_stack", NULL, NULL},
+    stack_hp_entries, sizeof stack_hp_entries / sizeof stack_hp_entries[0],
+};
