@@ -8,5 +8,7 @@
 #include <lfkit/stack.h>
 #include <lfkit/hp.h>
 #include <lfkit/queue.h>
+#include <lfkit/deque.h>
+#include <lfkit/pool.h>
 
 #endif /* LFKIT_H */

@@ -1,0 +1,186 @@
+/*
+ * tests/pool_workloads.h - the fork-join workloads run on lf_pool by the
+ * unit tests, the stress scenarios and the benchmarks: fib by
+ * spawn/sync (one task per call, no cutoff) and a parallel quicksort, with
+ * their serial versions and result checks.  One copy, included by
+ * tests/test_pool.c, stress/stress_pool.c and bench/bench_pool.c.
+ */
+#ifndef LFKIT_POOL_WORKLOADS_H
+#define LFKIT_POOL_WORKLOADS_H
+
+#include <lfkit/pool.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+static inline long fib_serial(int n)
+{
+    return n < 2 ? n : fib_serial(n - 1) + fib_serial(n - 2);
+}
+
+typedef struct fib_job {
+    int n;
+    long result;
+} fib_job;
+
+/* fib(n): spawn fib(n-1), compute fib(n-2) in this task, sync. */
+static inline void fib_task(lf_task *self, void *arg)
+{
+    fib_job *job = (fib_job *)arg;
+    if (job->n < 2) {
+        job->result = job->n;
+        return;
+    }
+    fib_job a = {job->n - 1, 0};
+    fib_job b = {job->n - 2, 0};
+    lf_task child;
+    lf_task_init(&child, fib_task, &a);
+    lf_task_spawn(self, &child);
+    fib_task(self, &b);
+    lf_task_sync(self, &child);
+    job->result = a.result + b.result;
+}
+
+/* fib(n) on pool p, from a non-worker thread. */
+static inline long fib_pool(lf_pool *p, int n)
+{
+    fib_job job = {n, -1};
+    lf_task root;
+    lf_task_init(&root, fib_task, &job);
+    lf_pool_run(p, &root);
+    return job.result;
+}
+
+/* Quicksort: below SORT_CUTOFF elements a task sorts serially. */
+enum { SORT_CUTOFF = 2048, SORT_INSERTION = 16 };
+
+static inline void sort_swap(int *a, size_t i, size_t j)
+{
+    int t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+}
+
+/*
+ * Hoare partition around the median of a[0], a[n/2], a[n-1] (moved to
+ * a[0]); n >= 2.  Returns k, 1 <= k < n: a[0..k) <= a[k..n).
+ */
+static inline size_t sort_partition(int *a, size_t n)
+{
+    size_t m = n / 2;
+    if (a[m] < a[0])
+        sort_swap(a, m, 0);
+    if (a[n - 1] < a[0])
+        sort_swap(a, n - 1, 0);
+    if (a[n - 1] < a[m])
+        sort_swap(a, n - 1, m);
+    sort_swap(a, 0, m); /* the median is the pivot, at a[0] */
+    int pivot = a[0];
+    size_t i = 0, j = n;
+    for (;;) {
+        while (a[i] < pivot)
+            i++;
+        do
+            j--;
+        while (a[j] > pivot);
+        if (i >= j)
+            return j + 1;
+        sort_swap(a, i, j);
+        i++;
+    }
+}
+
+static inline void sort_serial(int *a, size_t n)
+{
+    while (n > SORT_INSERTION) {
+        size_t k = sort_partition(a, n);
+        if (k < n - k) {
+            sort_serial(a, k);
+            a += k;
+            n -= k;
+        } else {
+            sort_serial(a + k, n - k);
+            n = k;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        int x = a[i];
+        size_t j = i;
+        for (; j > 0 && a[j - 1] > x; j--)
+            a[j] = a[j - 1];
+        a[j] = x;
+    }
+}
+
+typedef struct sort_job {
+    int *a;
+    size_t n;
+} sort_job;
+
+/* Sort job->a: spawn the left part, sort the right part in this task, sync. */
+static inline void sort_task(lf_task *self, void *arg)
+{
+    sort_job *job = (sort_job *)arg;
+    if (job->n <= SORT_CUTOFF) {
+        sort_serial(job->a, job->n);
+        return;
+    }
+    size_t k = sort_partition(job->a, job->n);
+    sort_job left = {job->a, k};
+    sort_job right = {job->a + k, job->n - k};
+    lf_task child;
+    lf_task_init(&child, sort_task, &left);
+    lf_task_spawn(self, &child);
+    sort_task(self, &right);
+    lf_task_sync(self, &child);
+}
+
+static inline void sort_pool(lf_pool *p, int *a, size_t n)
+{
+    sort_job job = {a, n};
+    lf_task root;
+    lf_task_init(&root, sort_task, &job);
+    lf_pool_run(p, &root);
+}
+
+/* splitmix64 step: input data and the multiset fingerprint. */
+static inline uint64_t sort_mix(uint64_t z)
+{
+    z += UINT64_C(0x9E3779B97F4A7C15);
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+/* n pseudo-random ints from seed. */
+static inline void sort_fill(int *a, size_t n, uint64_t seed)
+{
+    for (size_t i = 0; i < n; i++)
+        a[i] = (int)(sort_mix(seed + i) >> 33);
+}
+
+/* Order-independent fingerprint of a multiset of ints. */
+static inline uint64_t sort_fingerprint(const int *a, size_t n)
+{
+    uint64_t sum = 0, xs = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = sort_mix((uint64_t)(unsigned)a[i]);
+        sum += h;
+        xs ^= sort_mix(h);
+    }
+    return sum ^ (xs << 1);
+}
+
+/* NULL if a is sorted and has fingerprint `before`, else what is wrong. */
+static inline const char *sort_verify(const int *a, size_t n, uint64_t before)
+{
+    for (size_t i = 1; i < n; i++)
+        if (a[i - 1] > a[i])
+            return "not sorted";
+    if (sort_fingerprint(a, n) != before)
+        return "not a permutation of the input";
+    return NULL;
+}
+
+#endif /* LFKIT_POOL_WORKLOADS_H */
