@@ -115,42 +115,26 @@ static const char *mutex_check(void *p)
     return conserved(s, mutex_deque_size(&s->m));
 }
 
-/* deque: owner push+pop pairs; thieves steal and count nothing. */
-static uint64_t lf_owner_run(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
-{
-    (void)nthreads;
-    deque_state *s = (deque_state *)p;
-    tally *t = &s->t[tid];
-    uint64_t n = 0;
-    void *x;
-    if (tid != 0) {
-        lf_backoff b;
-        lf_backoff_init(&b);
-        while (bench_running(stop)) {
-            if (lf_deque_steal(&s->lf, &x) == LF_OK) {
-                t->taken++;
-                lf_backoff_init(&b);
-            } else {
-                lf_backoff_spin(&b);
-            }
-        }
-        return 0;
-    }
-    while (bench_running(stop)) {
-        for (int i = 0; i < BATCH; i++) {
-            lf_deque_push(&s->lf, &n);
-            t->pushed++;
-            if (lf_deque_pop(&s->lf, &x) == LF_OK)
-                t->taken++;
-        }
-        n += BATCH;
-    }
-    return n;
-}
+/* Both deques behind one shape, so each loop below is written once; the
+   loops are always inlined with constant operations, so nothing is called
+   indirectly in the timed code. */
+static inline void lf_push(deque_state *s, void *x) { lf_deque_push(&s->lf, x); }
+static inline bool lf_pop(deque_state *s, void **x) { return lf_deque_pop(&s->lf, x) == LF_OK; }
+static inline bool lf_steal(deque_state *s, void **x) { return lf_deque_steal(&s->lf, x) == LF_OK; }
+static inline size_t lf_size(deque_state *s) { return lf_deque_size(&s->lf); }
+static inline void m_push(deque_state *s, void *x) { mutex_deque_push(&s->m, x); }
+static inline bool m_pop(deque_state *s, void **x) { return mutex_deque_pop(&s->m, x); }
+static inline bool m_steal(deque_state *s, void **x) { return mutex_deque_steal(&s->m, x); }
+static inline size_t m_size(deque_state *s) { return mutex_deque_size(&s->m); }
 
-static uint64_t mutex_owner_run(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
+typedef void (*push_fn)(deque_state *, void *);
+typedef bool (*take_fn)(deque_state *, void **);
+typedef size_t (*size_fn)(deque_state *);
+
+/* deque: owner (tid 0) push+pop pairs; thieves steal and count nothing. */
+static inline __attribute__((always_inline)) uint64_t
+owner_loop(void *p, unsigned tid, const atomic_bool *stop, push_fn push, take_fn pop, take_fn steal)
 {
-    (void)nthreads;
     deque_state *s = (deque_state *)p;
     tally *t = &s->t[tid];
     uint64_t n = 0;
@@ -159,7 +143,7 @@ static uint64_t mutex_owner_run(void *p, unsigned tid, unsigned nthreads, const 
         lf_backoff b;
         lf_backoff_init(&b);
         while (bench_running(stop)) {
-            if (mutex_deque_steal(&s->m, &x)) {
+            if (steal(s, &x)) {
                 t->taken++;
                 lf_backoff_init(&b);
             } else {
@@ -170,9 +154,9 @@ static uint64_t mutex_owner_run(void *p, unsigned tid, unsigned nthreads, const 
     }
     while (bench_running(stop)) {
         for (int i = 0; i < BATCH; i++) {
-            mutex_deque_push(&s->m, &n);
+            push(s, &n);
             t->pushed++;
-            if (mutex_deque_pop(&s->m, &x))
+            if (pop(s, &x))
                 t->taken++;
         }
         n += BATCH;
@@ -181,56 +165,54 @@ static uint64_t mutex_owner_run(void *p, unsigned tid, unsigned nthreads, const 
 }
 
 /* deque_steal: the owner keeps at least STOCK_LOW items; thieves count their steals. */
-static uint64_t lf_steal_run(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
+static inline __attribute__((always_inline)) uint64_t
+steal_loop(void *p, unsigned tid, const atomic_bool *stop, push_fn push, take_fn steal, size_fn size)
 {
-    (void)nthreads;
     deque_state *s = (deque_state *)p;
     tally *t = &s->t[tid];
     void *x;
     if (tid == 0) {
         while (bench_running(stop)) {
-            if (lf_deque_size(&s->lf) < STOCK_LOW) {
+            if (size(s) < STOCK_LOW) {
                 for (int i = 0; i < STOCK_BATCH; i++)
-                    lf_deque_push(&s->lf, t);
+                    push(s, t);
                 t->pushed += STOCK_BATCH;
             }
-            while (bench_running(stop) && lf_deque_size(&s->lf) >= STOCK_LOW)
+            while (bench_running(stop) && size(s) >= STOCK_LOW)
                 lf_cpu_relax();
         }
         return 0;
     }
     while (bench_running(stop)) {
         for (int i = 0; i < BATCH; i++)
-            if (lf_deque_steal(&s->lf, &x) == LF_OK)
+            if (steal(s, &x))
                 t->taken++;
     }
     return t->taken;
 }
 
-static uint64_t mutex_steal_run(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
+static uint64_t lf_owner_run(void *p, unsigned tid, unsigned n, const atomic_bool *stop)
 {
-    (void)nthreads;
-    deque_state *s = (deque_state *)p;
-    tally *t = &s->t[tid];
-    void *x;
-    if (tid == 0) {
-        while (bench_running(stop)) {
-            if (mutex_deque_size(&s->m) < STOCK_LOW) {
-                for (int i = 0; i < STOCK_BATCH; i++)
-                    mutex_deque_push(&s->m, t);
-                t->pushed += STOCK_BATCH;
-            }
-            while (bench_running(stop) && mutex_deque_size(&s->m) >= STOCK_LOW)
-                lf_cpu_relax();
-        }
-        return 0;
-    }
-    while (bench_running(stop)) {
-        for (int i = 0; i < BATCH; i++)
-            if (mutex_deque_steal(&s->m, &x))
-                t->taken++;
-    }
-    return t->taken;
+    (void)n;
+    return owner_loop(p, tid, stop, lf_push, lf_pop, lf_steal);
+}
+
+static uint64_t mutex_owner_run(void *p, unsigned tid, unsigned n, const atomic_bool *stop)
+{
+    (void)n;
+    return owner_loop(p, tid, stop, m_push, m_pop, m_steal);
+}
+
+static uint64_t lf_steal_run(void *p, unsigned tid, unsigned n, const atomic_bool *stop)
+{
+    (void)n;
+    return steal_loop(p, tid, stop, lf_push, lf_steal, lf_size);
+}
+
+static uint64_t mutex_steal_run(void *p, unsigned tid, unsigned n, const atomic_bool *stop)
+{
+    (void)n;
+    return steal_loop(p, tid, stop, m_push, m_steal, m_size);
 }
 
 static const bench_entry owner_entries[] = {

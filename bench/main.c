@@ -8,6 +8,7 @@
  * thread counts), BENCH_RESULTS (default bench/results).
  */
 #include "bench.h"
+#include "../tests/runner_util.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -51,13 +52,6 @@ unsigned bench_cpus(void)
     return ncpu_list;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 typedef struct trial {
     const bench_entry *e;
     void *state;
@@ -95,9 +89,9 @@ static double run_trial(const bench_family *f, const bench_entry *e, unsigned nt
     atomic_store_explicit(&t->stop, false, memory_order_relaxed);
     double elapsed, amount;
     if (f->fixed_work) {
-        double t0 = now_seconds();
+        double t0 = runner_now();
         e->run(t->state, 0, nthreads, &t->stop);
-        elapsed = now_seconds() - t0;
+        elapsed = runner_now() - t0;
         amount = 1;
     } else {
         pthread_t tids[1024];
@@ -112,13 +106,13 @@ static double run_trial(const bench_family *f, const bench_entry *e, unsigned nt
             }
         }
         pthread_barrier_wait(&t->start);
-        double t0 = now_seconds();
+        double t0 = runner_now();
         struct timespec d = {(time_t)(trial_ms / 1000), (long)(trial_ms % 1000) * 1000000L};
         nanosleep(&d, NULL); /* the trial's length: a timer, not synchronisation */
         atomic_store_explicit(&t->stop, true, memory_order_relaxed); /* relaxed: workers only poll it */
         for (unsigned i = 0; i < nthreads; i++)
             pthread_join(tids[i], NULL);
-        elapsed = now_seconds() - t0;
+        elapsed = runner_now() - t0;
         pthread_barrier_destroy(&t->start);
         amount = 0;
         for (unsigned i = 0; i < nthreads; i++)
@@ -147,23 +141,6 @@ static void stats(double *v, unsigned n, double *med, double *lo, double *hi)
     *med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     *lo = v[0];
     *hi = v[n - 1];
-}
-
-static bool listed(const char *list, const char *name)
-{
-    if (list == NULL || *list == 0)
-        return true;
-    size_t len = strlen(name);
-    for (const char *p = list; *p;) {
-        const char *end = strchr(p, ',');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        if (n == len && strncmp(p, name, n) == 0)
-            return true;
-        if (end == NULL)
-            break;
-        p = end + 1;
-    }
-    return false;
 }
 
 static int entry_index(const bench_family *f, const char *name)
@@ -294,7 +271,7 @@ int main(void)
     print_machine();
 
     for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
-        if (listed(only, families[i]->name))
+        if (runner_listed(only, families[i]->name))
             run_family(families[i], override[0] ? override : families[i]->threads, dir);
     if (check_failed) {
         fprintf(stderr, "bench: some trials computed wrong results (see CHECK FAILED above)\n");

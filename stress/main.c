@@ -11,6 +11,7 @@
  * rather than crashes, and a hang must fail, not stall CI.
  */
 #include "stress.h"
+#include "../tests/runner_util.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -121,9 +122,7 @@ static void *member_main(void *p)
 
 double stress_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return runner_now();
 }
 
 void stress_run(stress_report *r, unsigned n, stress_thread_fn fn, void *arg, double seconds)
@@ -188,23 +187,6 @@ void stress_run(stress_report *r, unsigned n, stress_thread_fn fn, void *arg, do
     pthread_cond_destroy(&t.done_cv);
 }
 
-static bool selected(const char *only, const char *name)
-{
-    if (only == NULL)
-        return true;
-    size_t len = strlen(name);
-    for (const char *p = only; *p;) {
-        const char *end = strchr(p, ',');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        if (n == len && strncmp(p, name, n) == 0)
-            return true;
-        if (end == NULL)
-            break;
-        p = end + 1;
-    }
-    return false;
-}
-
 static void usage(void)
 {
     fprintf(stderr, "usage: stress [--threads N] [--seconds S] [--seed N] [--only a,b] [--timeout S] [--list]\n");
@@ -260,7 +242,7 @@ int main(int argc, char **argv)
     unsigned passed = 0, failed = 0;
     for (size_t k = 0; k < sizeof scenarios / sizeof scenarios[0]; k++) {
         const scenario *s = &scenarios[k];
-        if (!selected(only, s->name))
+        if (!runner_listed(only, s->name))
             continue;
         stress_report *r = (stress_report *)calloc(1, sizeof *r);
         if (r == NULL)
