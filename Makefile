@@ -1,7 +1,8 @@
 # lfkit is header-only: this Makefile builds and runs its tests, stress
 # runner and benchmarks, checks the headers, and installs them.
 #
-#   make test            unit tests + short stress in plain, TSan, ASan+UBSan builds (CI runs this)
+#   make test            check-headers, the README example, unit tests (plain, no-DWCAS, ASan+UBSan),
+#                        then short stress in plain, delay, no-DWCAS, TSan, ASan+UBSan builds (CI runs this)
 #   make stress          longer stress: plain and delay-injection builds
 #   make tsan / asan     longer stress under ThreadSanitizer / AddressSanitizer+UBSan
 #   make bench           comparison tables (bench/results/*.csv, docs/BENCHMARKS.md)

@@ -3,11 +3,11 @@
  * same three operations on a ring buffer under one pthread mutex.
  *
  *  - deque: the owner (thread 0) repeats push(x); pop() - the fork-join
- *    fast path.  At 1 thread there is no thief; at 2, thread 1 is a thief
- *    as an idle pool worker is: it steals, and after each failed attempt
- *    backs off (lf_backoff, exponential up to LF_BACKOFF_MAX relax hints),
- *    the same policy on both deques.  It takes the item when it gets
- *    between a push and its pop.  Counted: the owner's push+pop pairs.
+ *    fast path.  At 1 thread there is no thief; at 2, thread 1 steals
+ *    continually, backing off after each failed attempt (lf_backoff,
+ *    exponential up to LF_BACKOFF_MAX relax hints), the same policy on both
+ *    deques.  It takes the item when it gets between a push and its pop.
+ *    Counted: the owner's push+pop pairs.
  *  - deque_steal: the owner keeps the deque stocked (pushes a batch when it
  *    runs low) while threads 1..3 steal.  Counted: successful steals.
  *
@@ -62,6 +62,14 @@ static size_t mutex_deque_size(mutex_deque *m)
     size_t n = m->bottom - m->top;
     pthread_mutex_unlock(&m->lock);
     return n;
+}
+
+/* The owner's stock check: a racy read without the lock, as lf_deque_size
+   is two relaxed loads; taking the lock here would make the owner fight
+   the thieves for it and handicap the baseline. */
+static size_t mutex_deque_size_hint(mutex_deque *m)
+{
+    return __atomic_load_n(&m->bottom, __ATOMIC_RELAXED) - __atomic_load_n(&m->top, __ATOMIC_RELAXED);
 }
 
 /* Per-thread tallies, each on its own cache line. */
@@ -125,7 +133,7 @@ static inline size_t lf_size(deque_state *s) { return lf_deque_size(&s->lf); }
 static inline void m_push(deque_state *s, void *x) { mutex_deque_push(&s->m, x); }
 static inline bool m_pop(deque_state *s, void **x) { return mutex_deque_pop(&s->m, x); }
 static inline bool m_steal(deque_state *s, void **x) { return mutex_deque_steal(&s->m, x); }
-static inline size_t m_size(deque_state *s) { return mutex_deque_size(&s->m); }
+static inline size_t m_size(deque_state *s) { return mutex_deque_size_hint(&s->m); }
 
 typedef void (*push_fn)(deque_state *, void *);
 typedef bool (*take_fn)(deque_state *, void **);

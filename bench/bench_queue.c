@@ -814,7 +814,8 @@ static void *hpstack_setup(unsigned nthreads)
     hpstack_state *s = (hpstack_state *)bench_alloc(LF_CACHELINE, sizeof *s);
     s->nthreads = nthreads;
     s->totals = (stack_totals *)bench_alloc(LF_CACHELINE, (nthreads + 1) * sizeof *s->totals);
-    lf_hp_domain_init(&s->hp, 1);
+    if (lf_hp_domain_init(&s->hp, 1) != LF_OK)
+        abort();
     lf_stack_init(&s->lf);
     ck_hp_init(&s->ck_hp, CK_HP_STACK_SLOTS_COUNT, CK_HP_THRESHOLD, ck_free_node);
     s->ck_records = (ck_hp_record_t *)bench_alloc(LF_CACHELINE, (nthreads + 1) * sizeof *s->ck_records);

@@ -37,14 +37,7 @@ static bool check_failed;
 
 void *bench_alloc(size_t align, size_t size)
 {
-    size_t bytes = (size + align - 1) / align * align;
-    void *p = aligned_alloc(align, bytes ? bytes : align);
-    if (p == NULL) {
-        fprintf(stderr, "bench: out of memory\n");
-        exit(2);
-    }
-    memset(p, 0, bytes);
-    return p;
+    return runner_aligned_zalloc(align, size);
 }
 
 unsigned bench_cpus(void)

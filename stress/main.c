@@ -82,15 +82,7 @@ void stress_note(stress_report *r, const char *fmt, ...)
 
 void *stress_aligned_calloc(size_t count, size_t size)
 {
-    size_t bytes = count * size;
-    bytes = (bytes + LF_CACHELINE - 1) / LF_CACHELINE * LF_CACHELINE;
-    void *p = aligned_alloc(LF_CACHELINE, bytes ? bytes : LF_CACHELINE);
-    if (p == NULL) {
-        fprintf(stderr, "stress: out of memory\n");
-        exit(2);
-    }
-    memset(p, 0, bytes);
-    return p;
+    return runner_aligned_zalloc(LF_CACHELINE, count * size);
 }
 
 typedef struct team {

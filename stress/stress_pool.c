@@ -46,6 +46,7 @@ static void fib_driver(void *arg, unsigned index)
         return;
     }
     long expect = fib_serial(FIB_N);
+    uint64_t tasks = (uint64_t)fib_serial(FIB_N + 1); /* tasks spawned per run, about */
     do {
         long got = fib_pool(&p, FIB_N);
         if (got != expect) {
@@ -54,7 +55,7 @@ static void fib_driver(void *arg, unsigned index)
             break;
         }
         j->runs++;
-        stress_count(j->r, (uint64_t)fib_serial(FIB_N + 1)); /* tasks spawned per run, about */
+        stress_count(j->r, tasks);
     } while (stress_running(j->r));
     lf_pool_destroy(&p);
 }

@@ -6,6 +6,8 @@
 #define LFKIT_RUNNER_UTIL_H
 
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -33,6 +35,19 @@ static inline bool runner_listed(const char *list, const char *name)
         p = end + 1;
     }
     return false;
+}
+
+/* size bytes of zeroed memory aligned to align (a power of two); exits on ENOMEM (runner code). */
+static inline void *runner_aligned_zalloc(size_t align, size_t size)
+{
+    size_t bytes = (size + align - 1) / align * align;
+    void *p = aligned_alloc(align, bytes ? bytes : align);
+    if (p == NULL) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
+    memset(p, 0, bytes);
+    return p;
 }
 
 #endif /* LFKIT_RUNNER_UTIL_H */

@@ -100,8 +100,9 @@ typedef struct shared_stack {
     int popped_by[THREADS * PER_THREAD];
 } shared_stack;
 
-/* Each thread pops whatever it finds and pushes it back, ROUNDS times, then
-   pushes its own items; at the end every item is on the stack exactly once. */
+/* Each thread pushes its own items, then ROUNDS times pops whatever it finds
+   and pushes it back (every 100th round also detaching and re-pushing the
+   rest with pop_all); at the end every item is on the stack exactly once. */
 static void churn(void *arg, unsigned index)
 {
     shared_stack *st = (shared_stack *)arg;

@@ -11,7 +11,8 @@
  * record and uses its K hazard slots (K = slots_per_rec) to announce the
  * objects it is about to dereference.  An object removed from a structure
  * is retired into the retiring record's private list (intrusively, through
- * an lf_hp_node embedded in the object: retire never allocates).  When a
+ * an lf_hp_node embedded in the object: nothing is allocated per node;
+ * see lf_hp_retire for the one growth of a record's scan array).  When a
  * record holds R = max(2H, LF_HP_SCAN_MIN) retired nodes (H = K x records
  * in the domain) it scans: it snapshots every hazard, sorts the snapshot
  * and reclaims each retired node whose address is not in it, O(R log H).
@@ -42,8 +43,8 @@
  *   removal that happens before the fence, as with an inherited record):
  *   protect retries.  This is Michael's publish / full fence / validate
  *   with the reader's fence folded into its two seq_cst accesses: on
- *   x86-64 the store is one XCHG (about half the cost of MOV + MFENCE),
- *   on AArch64 STLR then LDAR are ordered without a DMB.
+ *   x86-64 the store is one XCHG (itself a full barrier) instead of
+ *   MOV + MFENCE, on AArch64 STLR then LDAR are ordered without a DMB.
  *   lf_hp_set, for callers that validate with a weaker load of their own,
  *   keeps the explicit fence: release store, seq_cst fence.
  * - clear / overwrite of a hazard (release) pairs with scan's acquire load
@@ -163,6 +164,7 @@ static inline lf_status lf_hp_domain_init(lf_hp_domain *d, unsigned slots_per_re
 {
     if (d == NULL || slots_per_rec == 0 || slots_per_rec > LF_HP_MAX_SLOTS)
         return LF_EINVAL;
+    /* relaxed: quiescent; published by whatever hands d to other threads */
     atomic_store_explicit(&d->records, (lf_hp_rec *)NULL, memory_order_relaxed);
     atomic_store_explicit(&d->nrecords, (size_t)0, memory_order_relaxed);
 #if LF_TSAN
@@ -214,6 +216,7 @@ static inline void lf_hp_domain_destroy(lf_hp_domain *d)
         LF_FREE(r);
         r = next_rec;
     }
+    /* relaxed: still quiescent; a later init is ordered by its own hand-over */
     atomic_store_explicit(&d->records, (lf_hp_rec *)NULL, memory_order_relaxed);
     atomic_store_explicit(&d->nrecords, (size_t)0, memory_order_relaxed);
 }
@@ -251,6 +254,7 @@ static inline lf_hp_rec *lf_hp_rec_acquire(lf_hp_domain *d)
     r = (lf_hp_rec *)LF_ALIGNED_ALLOC(LF_CACHELINE, sizeof(lf_hp_rec));
     if (r == NULL)
         return NULL;
+    /* relaxed: r is private until the push below publishes it (release half) */
     for (unsigned i = 0; i < LF_HP_MAX_SLOTS; i++)
         atomic_store_explicit(&r->hazard[i], (void *)NULL, memory_order_relaxed);
     atomic_store_explicit(&r->in_use, 1u, memory_order_relaxed);
@@ -267,6 +271,7 @@ static inline lf_hp_rec *lf_hp_rec_acquire(lf_hp_domain *d)
                                             memory_order_relaxed) + 1;
     r->scan_threshold = lf_hp_scan_threshold(nrec * d->slots);
 
+    /* relaxed: only the CAS's first guess; the CAS below re-reads it */
     lf_hp_rec *head = atomic_load_explicit(&d->records, memory_order_relaxed);
     do {
         r->next = head;

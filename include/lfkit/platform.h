@@ -5,6 +5,9 @@
  *
  * Every other lfkit header includes this one first.  Nothing here has
  * state: all state lives in objects the caller owns.
+ *
+ * Alignment: lf_backoff has natural alignment; LF_CACHE_ALIGNED is what
+ * the other headers use to over-align their shared fields.
  */
 #ifndef LFKIT_PLATFORM_H
 #define LFKIT_PLATFORM_H
@@ -123,11 +126,13 @@ typedef struct lf_backoff {
     unsigned spins;
 } lf_backoff;
 
+/* Any thread, on its own lf_backoff: the next spin is one relax hint. */
 static inline void lf_backoff_init(lf_backoff *b)
 {
     b->spins = 1;
 }
 
+/* Any thread, on its own lf_backoff: spin, then double the next spin. */
 static inline void lf_backoff_spin(lf_backoff *b)
 {
     for (unsigned i = 0; i < b->spins; i++)

@@ -365,7 +365,7 @@ static inline bool lf_pool__sleep(lf_pool_worker *w)
     if (p->wake_tokens != 0)
         p->wake_tokens--; /* the waker already took one off sleepers */
     else
-        atomic_fetch_sub_explicit(&p->sleepers, 1, memory_order_relaxed); /* stopping */
+        atomic_fetch_sub_explicit(&p->sleepers, 1, memory_order_relaxed); /* stopping; relaxed as above */
     bool running = !p->stopping;
     pthread_mutex_unlock(&p->lock);
     return running;
@@ -515,6 +515,7 @@ static inline void lf_pool_run(lf_pool *p, lf_task *root)
     root->spawned = 0;
     /* relaxed: published by the release CAS below. */
     atomic_store_explicit(&root->join, 0, memory_order_relaxed);
+    /* relaxed: only the CAS's first guess */
     lf_task *head = atomic_load_explicit(&p->injected, memory_order_relaxed);
     do {
         root->next_root = head;

@@ -80,10 +80,11 @@ static inline lf_status lf_queue_init(lf_queue *q, lf_hp_domain *hp)
     lf_queue_node *dummy = (lf_queue_node *)LF_MALLOC(sizeof(lf_queue_node));
     if (dummy == NULL)
         return LF_ENOMEM;
+    /* relaxed (here and below): init is quiescent; the caller publishes q
+     * to other threads */
     atomic_store_explicit(&dummy->next, (void *)NULL, memory_order_relaxed);
     dummy->value = NULL;
     q->hp = hp;
-    /* relaxed: init is quiescent; the caller publishes q to other threads */
     atomic_store_explicit(&q->head, (void *)dummy, memory_order_relaxed);
     atomic_store_explicit(&q->tail, (void *)dummy, memory_order_relaxed);
     return LF_OK;
@@ -225,8 +226,9 @@ static inline bool lf_queue_is_empty(lf_queue *q, lf_hp_rec *r)
     if (q == NULL || r == NULL || r->domain != q->hp)
         return true;
     lf_queue_node *first = (lf_queue_node *)lf_hp_protect(r, 0, &q->head);
-    /* acquire: pairs with the release link CAS (as in dequeue) */
-    bool empty = atomic_load_explicit(&first->next, memory_order_acquire) == NULL;
+    /* relaxed: only compared with NULL, nothing is read through it; protect's
+       validating load already ordered this read after the dummy's init */
+    bool empty = atomic_load_explicit(&first->next, memory_order_relaxed) == NULL;
     lf_hp_clear(r, 0);
     return empty;
 }

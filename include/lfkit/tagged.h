@@ -70,7 +70,10 @@ int __tsan_atomic128_compare_exchange_strong(volatile lf_tsan_int128 *a, lf_tsan
 
 /*
  * The double-width CAS itself: if *a == {e[0], e[1]} store {d0, d1} and
- * return true; otherwise load *a into e[0], e[1] and return false.
+ * return true; otherwise load *a into e[0], e[1] and return false.  On the
+ * LDAXP/STLXP path a failure's pair is not confirmed by a store-exclusive,
+ * so like lf_tagged_load's it may be torn: callers use it only as the next
+ * CAS expectation, which then fails.
  */
 static inline bool lf_dwcas_(lf_atomic_tagged *a, uintptr_t e[2], uintptr_t d0, uintptr_t d1)
 {
