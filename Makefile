@@ -7,6 +7,7 @@
 #   make tsan / asan     longer stress under ThreadSanitizer / AddressSanitizer+UBSan
 #   make bench           comparison tables (bench/results/*.csv, docs/BENCHMARKS.md)
 #   make check-headers   every header alone: gcc/clang C11/C17/C2x, g++/clang++ C++23, AArch64 cross
+#   make aarch64-stress  stress, cross-built for AArch64 (LDAXP/STLXP and LSE CASPAL) and run under qemu-user
 #   make install PREFIX=/usr/local
 #
 # Stress knobs: SECONDS (per scenario), THREADS (0 = 2x online CPUs), SEED, ONLY (scenario names, comma-separated).
@@ -44,7 +45,7 @@ STRESS_RUN = --seconds $(1) --threads $(THREADS) --seed $(SEED) $(if $(ONLY),--o
 TEST_PKGS  := libcriterion-dev clang gcc-aarch64-linux-gnu
 BENCH_PKGS := libck-dev liburcu-dev libtbb-dev libomp-dev
 
-.PHONY: all test readme-example stress-short unit stress tsan asan bench check-headers install clean deps-test deps-bench
+.PHONY: all test readme-example stress-short aarch64-stress deps-aarch64 unit stress tsan asan bench check-headers install clean deps-test deps-bench
 
 all: build/plain/unit build/plain/stress
 
@@ -119,6 +120,15 @@ check-headers: deps-test
 	    || { echo "FAIL: AArch64 ($$arch) cross-compile"; exit 1; }; done
 	@echo "check-headers: $(words $(HEADERS)) headers clean (gcc, clang: $(CHECK_STD); g++, clang++: C++23; AArch64 cross)"
 
+# The AArch64 double-width CAS, run rather than only compiled: qemu-user emulates
+# the instructions (on an x86 host it does not emulate Arm's weaker memory order).
+AARCH64_ARCHS := armv8-a armv8.1-a
+aarch64-stress: deps-aarch64
+	@mkdir -p build; set -e; for arch in $(AARCH64_ARCHS); do \
+	  aarch64-linux-gnu-gcc -march=$$arch $(CFLAGS) -O2 $(HOOK_delay) -static $(STRESS_SRC) -o build/stress-$$arch -lm; \
+	  echo "== stress, AArch64 $$arch under qemu"; \
+	  qemu-aarch64 -cpu max build/stress-$$arch $(call STRESS_RUN,$(TEST_SECONDS)); done
+
 install:
 	install -d $(DESTDIR)$(PREFIX)/include/lfkit $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 include/lfkit.h $(DESTDIR)$(PREFIX)/include/
@@ -138,6 +148,9 @@ deps-test:
 
 deps-bench:
 	$(call ENSURE_PKGS,$(BENCH_PKGS))
+
+deps-aarch64:
+	$(call ENSURE_PKGS,gcc-aarch64-linux-gnu qemu-user)
 
 clean:
 	rm -rf build
