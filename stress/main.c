@@ -119,6 +119,11 @@ double stress_now(void)
 
 void stress_run(stress_report *r, unsigned n, stress_thread_fn fn, void *arg, double seconds)
 {
+    /* relaxed: the threads created below see it through pthread_create.  A
+       failed scenario stays stopped (its earlier threads are joined, so
+       reading r->failed here is not a race). */
+    if (!r->failed)
+        atomic_store_explicit(&r->stop, false, memory_order_relaxed);
     team t;
     t.fn = fn;
     t.arg = arg;

@@ -66,8 +66,10 @@ typedef void (*stress_thread_fn)(void *arg, unsigned index);
 
 /*
  * Runs fn(arg, i) on n threads, i = 0..n-1, released together by a barrier.
- * If seconds > 0, sets r->stop after that long (threads poll stress_running);
- * with seconds == 0 the threads run to completion.  Prints a progress line
+ * Clears r->stop first unless the scenario has already failed, so a
+ * scenario may call it several times.  If seconds > 0, sets r->stop after
+ * that long (threads poll stress_running); with seconds == 0 the threads
+ * run to completion.  Prints a progress line
  * once a second on runs of 3 s or more.  Returns when all have joined.
  */
 void stress_run(stress_report *r, unsigned n, stress_thread_fn fn, void *arg, double seconds);

@@ -142,7 +142,6 @@ static bool run_once(const stress_opts *o, stress_report *r, unsigned thieves, d
     s->taken = (_Atomic(unsigned char) *)calloc(MAX_ITEMS + 1, 1);
     if (s->taken == NULL || lf_deque_init(&s->deque, 2) != LF_OK)
         return stress_fail(r, "out of memory");
-    atomic_store(&r->stop, false);
     stress_run(r, 1 + thieves, deque_worker, s, seconds);
     for (uint32_t id = 1; id <= s->pushed && !r->failed; id++) {
         unsigned n = atomic_load_explicit(&s->taken[id], memory_order_relaxed);

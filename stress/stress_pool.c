@@ -35,6 +35,23 @@ typedef struct pool_job {
     unsigned runs;
 } pool_job;
 
+/*
+ * Run driver on a pool of 2 workers for half the time, then on one of
+ * o->threads workers for the other half; the jobs' run counts come back
+ * in *j2 and *jn.
+ */
+static void run_on_two_pool_sizes(const stress_opts *o, stress_report *r, stress_thread_fn driver,
+                                  int *array, pool_job *j2, pool_job *jn)
+{
+    pool_job two = {o, r, 2, array, 0};
+    pool_job many = {o, r, o->threads, array, 0};
+    *j2 = two;
+    *jn = many;
+    stress_run(r, 1, driver, j2, o->seconds / 2);
+    if (!r->failed)
+        stress_run(r, 1, driver, jn, o->seconds / 2);
+}
+
 /* fib(FIB_N) repeatedly until the time is up (at least once). */
 static void fib_driver(void *arg, unsigned index)
 {
@@ -62,13 +79,8 @@ static void fib_driver(void *arg, unsigned index)
 
 bool stress_pool_fib(const stress_opts *o, stress_report *r)
 {
-    pool_job j2 = {o, r, 2, NULL, 0};
-    pool_job jn = {o, r, o->threads, NULL, 0};
-    stress_run(r, 1, fib_driver, &j2, o->seconds / 2);
-    if (!r->failed) {
-        atomic_store(&r->stop, false);
-        stress_run(r, 1, fib_driver, &jn, o->seconds / 2);
-    }
+    pool_job j2, jn;
+    run_on_two_pool_sizes(o, r, fib_driver, NULL, &j2, &jn);
     if (!r->failed)
         stress_note(r, "fib(%d), runs: %u on 2 workers, %u on %u workers", FIB_N, j2.runs,
                     jn.runs, o->threads);
@@ -105,13 +117,8 @@ bool stress_pool_sort(const stress_opts *o, stress_report *r)
     int *a = (int *)malloc(SORT_N * sizeof *a);
     if (a == NULL)
         return stress_fail(r, "out of memory");
-    pool_job j2 = {o, r, 2, a, 0};
-    pool_job jn = {o, r, o->threads, a, 0};
-    stress_run(r, 1, sort_driver, &j2, o->seconds / 2);
-    if (!r->failed) {
-        atomic_store(&r->stop, false);
-        stress_run(r, 1, sort_driver, &jn, o->seconds / 2);
-    }
+    pool_job j2, jn;
+    run_on_two_pool_sizes(o, r, sort_driver, a, &j2, &jn);
     if (!r->failed)
         stress_note(r, "quicksort of %d ints, runs: %u on 2 workers, %u on %u workers", SORT_N,
                     j2.runs, jn.runs, o->threads);
