@@ -114,6 +114,33 @@ static inline void lf_cpu_relax(void)
 }
 
 /*
+ * lf_fence_seq_cst: atomic_thread_fence(memory_order_seq_cst), the one
+ * spelling every lfkit header uses for a standalone full fence.  Any thread.
+ *
+ * Under LF_TSAN it is the same hardware fence written in inline asm
+ * (mfence, dmb ish), which ThreadSanitizer cannot see.  TSan does not model
+ * standalone fences at all (and gcc rejects them under -Werror=tsan); the
+ * substitutes lfkit used before (seq_cst RMWs on a shared word, stronger
+ * loads) gave TSan happens-before edges that C11 does not give, so TSan
+ * went silent about races in the user's code around lfkit calls.  An
+ * invisible fence gives TSan no edge at all: it still orders the
+ * hardware, and every header that uses it argues in place that the fence
+ * only orders a store before a later load (the store-buffering pattern),
+ * which creates no happens-before in C11 either, so TSan loses nothing it
+ * should see.
+ */
+static inline void lf_fence_seq_cst(void)
+{
+#if LF_TSAN && (defined(__x86_64__) || defined(__i386__))
+    __asm__ __volatile__("mfence" ::: "memory");
+#elif LF_TSAN && defined(__aarch64__)
+    __asm__ __volatile__("dmb ish" ::: "memory");
+#else
+    atomic_thread_fence(memory_order_seq_cst);
+#endif
+}
+
+/*
  * lf_backoff: bounded exponential backoff for CAS retry loops.  Each call
  * to lf_backoff_spin doubles the number of relax hints, up to
  * LF_BACKOFF_MAX.  One per thread per operation (a local variable).
