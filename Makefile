@@ -80,6 +80,24 @@ unit: build/plain/unit build/nodwcas/unit build/asan/unit build/asan/leak_probe
 	  echo "FAIL: the deliberate leak in tests/asan_leak_probe.c went unreported"; exit 1; fi
 	@echo "unit: the ASan leak check caught the deliberate leak in tests/asan_leak_probe.c"
 
+stress: build/plain/stress build/delay/stress
+	build/plain/stress $(call STRESS_RUN,$(SECONDS))
+	build/delay/stress $(call STRESS_RUN,$(SECONDS))
+
+tsan: build/tsan/stress
+	build/tsan/stress $(call STRESS_RUN,$(SECONDS))
+
+asan: build/asan/stress
+	build/asan/stress $(call STRESS_RUN,$(SECONDS))
+
+# Passive OpenMP: libgomp's idle threads would otherwise spin into the next entry's trial.
+bench: deps-bench build/bench/bench
+	OMP_WAIT_POLICY=passive build/bench/bench
+
+build/%/unit: $(UNIT_SRC) $(TEST_HEADERS) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(VARIANT_$*) $(UNIT_SRC) -o $@ -lcriterion
+
 build/asan/leak_probe: tests/asan_leak_probe.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(VARIANT_asan) $< -o $@ -lcriterion

@@ -1,0 +1,340 @@
+/*
+ * Linearizability of real executions: many short rounds, each 3-4 threads
+ * doing a few operations on a small pre-filled structure, every operation
+ * timed by the round's shared clock; after each round the structure is
+ * drained and lincheck.h searches for a sequential order that explains
+ * every result and the drained contents.  A failing round prints its
+ * history.  One scenario per container: Treiber stack (LIFO), Michael-Scott
+ * queue (FIFO), Chase-Lev deque (owner LIFO at the back, thieves FIFO at the
+ * front, LF_RETRY a no-op).
+ */
+#include "stress.h"
+#include "lincheck.h"
+
+#include <stdlib.h>
+
+enum { LIN_MAX_THREADS = 4, LIN_OPS_PER_THREAD = 4, LIN_MAX_PREFILL = 3 };
+
+/* A container under test, driven through three calls: what differs per structure. */
+typedef struct lin_target {
+    const char *name;
+    bool (*reset)(void *obj);                                  /* quiescent, before the prefill */
+    lin_op (*choose)(unsigned thread, uint64_t *rng);          /* the next operation of a thread */
+    lf_status (*call)(void *obj, unsigned thread, lin_op op, uintptr_t *value);
+    void (*drain)(void *obj, lin_seq *out);                    /* quiescent; front to back */
+} lin_target;
+
+typedef struct lin_round {
+    const lin_target *t;
+    void *obj;
+    stress_report *r;
+    _Atomic(uint64_t) clock;
+    _Atomic(unsigned) arrived; /* threads at the round's start line */
+    unsigned nthreads;
+    uintptr_t first_value;   /* values pushed in the round are first_value + event index */
+    uint64_t seed;
+    lin_event ev[LIN_MAX_EVENTS];
+} lin_round;
+
+static void lin_worker(void *arg, unsigned thread)
+{
+    lin_round *rd = (lin_round *)arg;
+    uint64_t rng = rd->seed ^ (UINT64_C(0x9E3779B97F4A7C15) * (thread + 1));
+    /* Start together: threads leave stress_run's barrier microseconds apart,
+       longer than a whole round's operations, so without this line nothing
+       would overlap.  Relaxed: the clock orders what needs ordering. */
+    atomic_fetch_add_explicit(&rd->arrived, 1, memory_order_relaxed);
+    for (unsigned spins = 1; atomic_load_explicit(&rd->arrived, memory_order_relaxed) < rd->nthreads; spins++)
+        if (spins % 64 == 0)
+            sched_yield(); /* oversubscribed: let the threads not yet arrived run */
+        else
+            lf_cpu_relax();
+    for (unsigned j = 0; j < LIN_OPS_PER_THREAD; j++) {
+        unsigned i = thread * LIN_OPS_PER_THREAD + j;
+        lin_event *e = &rd->ev[i];
+        e->thread = thread;
+        e->op = rd->t->choose(thread, &rng);
+        e->value = e->op == LIN_PUSH_BACK ? rd->first_value + i : 0;
+        e->invoke = lin_tick(&rd->clock);
+        e->status = rd->t->call(rd->obj, thread, e->op, &e->value);
+        e->response = lin_tick(&rd->clock);
+        if (e->op == LIN_PUSH_BACK && e->status != LF_OK) {
+            stress_fail(rd->r, "%s: push returned status %d", rd->t->name, (int)e->status);
+            return;
+        }
+    }
+}
+
+/* How many operations of the history overlap in time with one of another thread. */
+static unsigned lin_overlapping(const lin_event *ev, unsigned nev)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < nev; i++)
+        for (unsigned j = 0; j < nev; j++)
+            if (ev[j].thread != ev[i].thread && ev[j].invoke < ev[i].response &&
+                ev[i].invoke < ev[j].response) {
+                n++;
+                break;
+            }
+    return n;
+}
+
+static bool lin_rounds(const stress_opts *o, stress_report *r, const lin_target *t, void *obj)
+{
+    lin_memo_entry *memo = (lin_memo_entry *)malloc(LIN_MEMO_SLOTS * sizeof *memo);
+    lin_round *rd = (lin_round *)calloc(1, sizeof *rd);
+    if (memo == NULL || rd == NULL) {
+        free(memo);
+        free(rd);
+        return stress_fail(r, "out of memory");
+    }
+    rd->t = t;
+    rd->obj = obj;
+    rd->r = r;
+    rd->nthreads = o->threads >= LIN_MAX_THREADS ? LIN_MAX_THREADS : 3;
+    uint64_t rng = stress_seed(o, 0);
+    unsigned long rounds = 0, overlapping = 0;
+    double start = stress_now();
+    bool ok = true;
+    do {
+        if (!t->reset(obj)) {
+            ok = stress_fail(r, "%s: re-initialising failed", t->name);
+            break;
+        }
+        lin_seq initial = {0, {0}}, final = {0, {0}};
+        unsigned prefill = (unsigned)(stress_rand(&rng) % (LIN_MAX_PREFILL + 1));
+        for (unsigned k = 0; k < prefill; k++) {
+            uintptr_t v = k + 1;
+            if (t->call(obj, 0, LIN_PUSH_BACK, &v) != LF_OK) {
+                ok = stress_fail(r, "%s: prefill push failed", t->name);
+                break;
+            }
+            initial.v[initial.n++] = v;
+        }
+        if (!ok)
+            break;
+        rd->first_value = LIN_MAX_PREFILL + 1;
+        rd->seed = stress_rand(&rng);
+        atomic_store_explicit(&rd->clock, 0, memory_order_relaxed); /* quiescent: threads start after */
+        atomic_store_explicit(&rd->arrived, 0, memory_order_relaxed);
+        stress_run(r, rd->nthreads, lin_worker, rd, 0);
+        if (r->failed) {
+            ok = false;
+            break;
+        }
+        t->drain(obj, &final);
+        unsigned nev = rd->nthreads * LIN_OPS_PER_THREAD;
+        if (!lin_check(rd->ev, nev, &initial, &final, memo)) {
+            lin_print(stderr, t->name, rd->ev, nev, &initial, &final);
+            ok = stress_fail(r, "%s: round %lu has no linearization (history on stderr)", t->name, rounds);
+            break;
+        }
+        rounds++;
+        overlapping += lin_overlapping(rd->ev, nev);
+        stress_count(r, nev);
+    } while (stress_now() - start < o->seconds);
+    if (ok)
+        stress_note(r, "%lu rounds of %u threads x %u ops, every history linearizable; %.0f%% of ops overlapped another",
+                    rounds, rd->nthreads, LIN_OPS_PER_THREAD,
+                    100.0 * (double)overlapping / (double)(rounds * rd->nthreads * LIN_OPS_PER_THREAD + !rounds));
+    free(memo);
+    free(rd);
+    return ok;
+}
+
+/* Any thread's next operation: push or pop at random. */
+static lin_op choose_push_or(lin_op pop, uint64_t *rng)
+{
+    return stress_rand(rng) & 1 ? LIN_PUSH_BACK : pop;
+}
+
+/* ---- Treiber stack: push and pop at the back ---- */
+
+typedef struct lin_stack_item {
+    lf_stack_node link;
+    uintptr_t value;
+} lin_stack_item;
+
+typedef struct lin_stack {
+    lf_stack stack;
+    lin_stack_item items[LIN_MAX_PREFILL + 1 + LIN_MAX_EVENTS]; /* item v carries value v */
+} lin_stack;
+
+static bool lin_stack_reset(void *obj)
+{
+    lf_stack_init(&((lin_stack *)obj)->stack);
+    return true;
+}
+
+static lin_op lin_stack_choose(unsigned thread, uint64_t *rng)
+{
+    (void)thread;
+    return choose_push_or(LIN_POP_BACK, rng);
+}
+
+static lf_status lin_stack_call(void *obj, unsigned thread, lin_op op, uintptr_t *value)
+{
+    lin_stack *s = (lin_stack *)obj;
+    (void)thread;
+    if (op == LIN_PUSH_BACK) {
+        s->items[*value].value = *value;
+        lf_stack_push(&s->stack, &s->items[*value].link);
+        return LF_OK;
+    }
+    lf_stack_node *n = lf_stack_pop(&s->stack);
+    if (n == NULL)
+        return LF_EMPTY;
+    *value = lf_container_of(n, lin_stack_item, link)->value;
+    return LF_OK;
+}
+
+static void lin_stack_drain(void *obj, lin_seq *out)
+{
+    lin_stack *s = (lin_stack *)obj;
+    lin_seq popped = {0, {0}};
+    lf_stack_node *n;
+    while (popped.n < LIN_MAX_VALUES && (n = lf_stack_pop(&s->stack)) != NULL)
+        popped.v[popped.n++] = lf_container_of(n, lin_stack_item, link)->value;
+    out->n = popped.n;
+    for (unsigned i = 0; i < popped.n; i++)
+        out->v[i] = popped.v[popped.n - 1 - i]; /* popped back first */
+}
+
+bool stress_lin_stack(const stress_opts *o, stress_report *r)
+{
+    static const lin_target target = {"lf_stack", lin_stack_reset, lin_stack_choose, lin_stack_call,
+                                      lin_stack_drain};
+    lin_stack *s = (lin_stack *)stress_aligned_calloc(1, sizeof *s);
+    if (s == NULL)
+        return stress_fail(r, "out of memory");
+    bool ok = lin_rounds(o, r, &target, s);
+    free(s);
+    return ok;
+}
+
+/* ---- Michael-Scott queue: enqueue at the back, dequeue at the front ---- */
+
+typedef struct lin_queue {
+    lf_queue queue;
+    lf_hp_domain hp;
+    lf_hp_rec *recs[LIN_MAX_THREADS]; /* thread i's record; the main thread uses 0 between rounds */
+} lin_queue;
+
+static bool lin_queue_reset(void *obj)
+{
+    (void)obj; /* drained by the previous round */
+    return true;
+}
+
+static lin_op lin_queue_choose(unsigned thread, uint64_t *rng)
+{
+    (void)thread;
+    return choose_push_or(LIN_POP_FRONT, rng);
+}
+
+static lf_status lin_queue_call(void *obj, unsigned thread, lin_op op, uintptr_t *value)
+{
+    lin_queue *q = (lin_queue *)obj;
+    if (op == LIN_PUSH_BACK)
+        return lf_queue_enqueue(&q->queue, q->recs[thread], (void *)*value);
+    void *v = NULL;
+    lf_status st = lf_queue_dequeue(&q->queue, q->recs[thread], &v);
+    *value = (uintptr_t)v;
+    return st;
+}
+
+static void lin_queue_drain(void *obj, lin_seq *out)
+{
+    lin_queue *q = (lin_queue *)obj;
+    void *v;
+    out->n = 0;
+    while (out->n < LIN_MAX_VALUES && lf_queue_dequeue(&q->queue, q->recs[0], &v) == LF_OK)
+        out->v[out->n++] = (uintptr_t)v;
+}
+
+bool stress_lin_queue(const stress_opts *o, stress_report *r)
+{
+    static const lin_target target = {"lf_queue", lin_queue_reset, lin_queue_choose, lin_queue_call,
+                                      lin_queue_drain};
+    lin_queue *q = (lin_queue *)stress_aligned_calloc(1, sizeof *q);
+    if (q == NULL)
+        return stress_fail(r, "out of memory");
+    bool ok = lf_hp_domain_init(&q->hp, 2) == LF_OK;
+    if (ok && lf_queue_init(&q->queue, &q->hp) != LF_OK) {
+        lf_hp_domain_destroy(&q->hp);
+        ok = false;
+    }
+    if (!ok) {
+        free(q);
+        return stress_fail(r, "lf_queue or lf_hp_domain init failed");
+    }
+    for (unsigned i = 0; i < LIN_MAX_THREADS && ok; i++)
+        ok = (q->recs[i] = lf_hp_rec_acquire(&q->hp)) != NULL;
+    ok = ok ? lin_rounds(o, r, &target, q) : stress_fail(r, "lf_hp_rec_acquire failed");
+    for (unsigned i = 0; i < LIN_MAX_THREADS; i++)
+        if (q->recs[i] != NULL)
+            lf_hp_rec_release(q->recs[i]);
+    lf_queue_destroy(&q->queue);
+    lf_hp_domain_destroy(&q->hp);
+    free(q);
+    return ok;
+}
+
+/* ---- Chase-Lev deque: thread 0 owns it (push and pop at the back), the others steal ---- */
+
+typedef struct lin_deque {
+    lf_deque deque;
+    bool live;
+} lin_deque;
+
+/* A fresh deque of capacity 2 every round, so rounds grow it while thieves steal. */
+static bool lin_deque_reset(void *obj)
+{
+    lin_deque *d = (lin_deque *)obj;
+    if (d->live)
+        lf_deque_destroy(&d->deque);
+    d->live = lf_deque_init(&d->deque, 2) == LF_OK;
+    return d->live;
+}
+
+static lin_op lin_deque_choose(unsigned thread, uint64_t *rng)
+{
+    return thread == 0 ? choose_push_or(LIN_POP_BACK, rng) : LIN_POP_FRONT;
+}
+
+static lf_status lin_deque_call(void *obj, unsigned thread, lin_op op, uintptr_t *value)
+{
+    lin_deque *d = (lin_deque *)obj;
+    (void)thread;
+    if (op == LIN_PUSH_BACK)
+        return lf_deque_push(&d->deque, (void *)*value);
+    void *v = NULL;
+    lf_status st = op == LIN_POP_BACK ? lf_deque_pop(&d->deque, &v) : lf_deque_steal(&d->deque, &v);
+    *value = (uintptr_t)v;
+    return st;
+}
+
+static void lin_deque_drain(void *obj, lin_seq *out)
+{
+    lin_deque *d = (lin_deque *)obj;
+    void *v;
+    lf_status st;
+    out->n = 0;
+    while (out->n < LIN_MAX_VALUES && (st = lf_deque_steal(&d->deque, &v)) != LF_EMPTY)
+        if (st == LF_OK)
+            out->v[out->n++] = (uintptr_t)v;
+}
+
+bool stress_lin_deque(const stress_opts *o, stress_report *r)
+{
+    static const lin_target target = {"lf_deque", lin_deque_reset, lin_deque_choose, lin_deque_call,
+                                      lin_deque_drain};
+    lin_deque *d = (lin_deque *)stress_aligned_calloc(1, sizeof *d);
+    if (d == NULL)
+        return stress_fail(r, "out of memory");
+    bool ok = lin_rounds(o, r, &target, d);
+    if (d->live)
+        lf_deque_destroy(&d->deque);
+    free(d);
+    return ok;
+}
