@@ -8,7 +8,8 @@
 #   make bench           comparison tables (bench/results/*.csv, docs/BENCHMARKS.md)
 #   make check-headers   every header alone: gcc/clang C11/C17/C2x, g++/clang++ C++23, AArch64 cross
 #   make aarch64-stress  stress, cross-built for AArch64 (LDAXP/STLXP and LSE CASPAL) and run under qemu-user
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   headers, lfkit.pc, lib/cmake/lfkit (no cmake needed)
+#   make consumers       pkg-config and CMake (find_package, add_subdirectory, FetchContent) users, from scratch
 #
 # Stress knobs: SECONDS (per scenario), THREADS (0 = 2x online CPUs), SEED, ONLY (scenario names, comma-separated).
 
@@ -42,7 +43,7 @@ HOOK_asan       := -DLF_STRESS_HOOK=stress_delay
 VARIANT_delay   := -O2
 
 STRESS_RUN = --seconds $(1) --threads $(THREADS) --seed $(SEED) $(if $(ONLY),--only $(ONLY))
-TEST_PKGS  := libcriterion-dev clang gcc-aarch64-linux-gnu
+TEST_PKGS  := libcriterion-dev clang gcc-aarch64-linux-gnu cmake pkg-config
 BENCH_PKGS := libck-dev liburcu-dev libtbb-dev libomp-dev
 
 .PHONY: all test readme-example stress-short aarch64-stress deps-aarch64 unit stress tsan asan bench check-headers install clean deps-test deps-bench
@@ -51,7 +52,7 @@ all: build/plain/unit build/plain/stress
 
 # Dependencies first, then everything else, so nothing compiles before its packages exist.
 test: deps-test
-	$(MAKE) check-headers readme-example unit stress-short
+	$(MAKE) check-headers readme-example consumers unit stress-short
 
 # The README's quick-start block, compiled and run as it stands.
 readme-example: README.md $(HEADERS)
@@ -129,11 +130,61 @@ aarch64-stress: deps-aarch64
 	  echo "== stress, AArch64 $$arch under qemu"; \
 	  qemu-aarch64 -cpu max build/stress-$$arch $(call STRESS_RUN,$(TEST_SECONDS)); done
 
+# ---- Packaging: the version, make install, package consumers ----
+# The version is written once, in include/lfkit/version.h; lfkit.pc and the CMake
+# package files are filled in from it here (and by CMakeLists.txt, from the same templates).
+LFKIT_VERSION_PART = $(shell sed -n 's/^.define LF_VERSION_$(1) \([0-9][0-9]*\)$$/\1/p' include/lfkit/version.h)
+LFKIT_VERSION_MAJOR := $(call LFKIT_VERSION_PART,MAJOR)
+LFKIT_VERSION_MINOR := $(call LFKIT_VERSION_PART,MINOR)
+LFKIT_VERSION := $(LFKIT_VERSION_MAJOR).$(LFKIT_VERSION_MINOR).$(call LFKIT_VERSION_PART,PATCH)
+LFKIT_SUBST := sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LFKIT_VERSION@|$(LFKIT_VERSION)|g' \
+	-e 's|@LFKIT_VERSION_MAJOR@|$(LFKIT_VERSION_MAJOR)|g' -e 's|@LFKIT_VERSION_MINOR@|$(LFKIT_VERSION_MINOR)|g'
+
+.PHONY: consumers
+
 install:
-	install -d $(DESTDIR)$(PREFIX)/include/lfkit $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -d $(DESTDIR)$(PREFIX)/include/lfkit $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/cmake/lfkit
 	install -m 644 include/lfkit.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 include/lfkit/*.h $(DESTDIR)$(PREFIX)/include/lfkit/
-	sed 's|@PREFIX@|$(PREFIX)|' lfkit.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/lfkit.pc
+	$(LFKIT_SUBST) lfkit.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/lfkit.pc
+	$(LFKIT_SUBST) cmake/lfkitConfig.cmake.in > $(DESTDIR)$(PREFIX)/lib/cmake/lfkit/lfkitConfig.cmake
+	$(LFKIT_SUBST) cmake/lfkitConfigVersion.cmake.in > $(DESTDIR)$(PREFIX)/lib/cmake/lfkit/lfkitConfigVersion.cmake
+
+# Both packages from a clean prefix under build/: `make install` and `cmake --install`
+# must install the same files; tests/consumer then builds and runs through pkg-config,
+# find_package (either prefix), add_subdirectory and FetchContent (a file:// archive).
+CONSUMER_DIR := $(abspath build/consumers)
+CONSUMER_CMAKE = cmake -S tests/consumer -B $(CONSUMER_DIR)/$(1) -DLFKIT_CONSUME=$(2) \
+	-DLFKIT_EXPECTED_VERSION=$(LFKIT_VERSION) $(3) >$(CONSUMER_DIR)/$(1).log 2>&1 \
+	&& cmake --build $(CONSUMER_DIR)/$(1) >>$(CONSUMER_DIR)/$(1).log 2>&1 \
+	|| { cat $(CONSUMER_DIR)/$(1).log; echo "FAIL: consumer through $(2) ($(1))"; exit 1; }; \
+	$(CONSUMER_DIR)/$(1)/consumer
+consumers: deps-test
+	@rm -rf $(CONSUMER_DIR) && mkdir -p $(CONSUMER_DIR)
+	@$(MAKE) --no-print-directory install PREFIX=$(CONSUMER_DIR)/make-prefix >$(CONSUMER_DIR)/make-install.log
+	@cmake -S . -B $(CONSUMER_DIR)/lfkit-cmake -DCMAKE_INSTALL_PREFIX=$(CONSUMER_DIR)/cmake-prefix >$(CONSUMER_DIR)/cmake-install.log \
+	  && cmake --install $(CONSUMER_DIR)/lfkit-cmake >>$(CONSUMER_DIR)/cmake-install.log
+	@cd $(CONSUMER_DIR) && diff -r make-prefix/include cmake-prefix/include \
+	  && diff -r make-prefix/lib/cmake cmake-prefix/lib/cmake \
+	  && sed 's|$(CONSUMER_DIR)/make-prefix|PREFIX|' make-prefix/lib/pkgconfig/lfkit.pc > make.pc \
+	  && sed 's|$(CONSUMER_DIR)/cmake-prefix|PREFIX|' cmake-prefix/lib/pkgconfig/lfkit.pc > cmake.pc \
+	  && diff make.pc cmake.pc \
+	  || { echo "FAIL: make install and cmake --install differ"; exit 1; }
+	@export PKG_CONFIG_PATH=$(CONSUMER_DIR)/make-prefix/lib/pkgconfig; \
+	  test "$$(pkg-config --modversion lfkit)" = $(LFKIT_VERSION) \
+	    || { echo "FAIL: lfkit.pc says $$(pkg-config --modversion lfkit), version.h $(LFKIT_VERSION)"; exit 1; }; \
+	  $(CC) -std=c11 $(WARN) $$(pkg-config --cflags lfkit) '-DLFKIT_EXPECTED_VERSION="$(LFKIT_VERSION)"' \
+	    tests/consumer/consumer.c -o $(CONSUMER_DIR)/pkg-config-consumer $$(pkg-config --libs lfkit) \
+	  && $(CONSUMER_DIR)/pkg-config-consumer
+	@$(call CONSUMER_CMAKE,find-make,find_package,-DCMAKE_PREFIX_PATH=$(CONSUMER_DIR)/make-prefix)
+	@$(call CONSUMER_CMAKE,find-cmake,find_package,-DCMAKE_PREFIX_PATH=$(CONSUMER_DIR)/cmake-prefix)
+	@$(call CONSUMER_CMAKE,subdir,add_subdirectory,-DLFKIT_SOURCE_DIR=$(CURDIR))
+	@tar -czf $(CONSUMER_DIR)/lfkit-$(LFKIT_VERSION).tar.gz --transform 's|^|lfkit-$(LFKIT_VERSION)/|' \
+	  CMakeLists.txt cmake lfkit.pc.in include LICENSE
+	@$(call CONSUMER_CMAKE,fetch,FetchContent,-DLFKIT_URL=file://$(CONSUMER_DIR)/lfkit-$(LFKIT_VERSION).tar.gz)
+	@echo "consumers: lfkit $(LFKIT_VERSION) through pkg-config, find_package (make and cmake installs), add_subdirectory, FetchContent"
+
+# ---- end of packaging ----
 
 # Missing Debian packages are installed when running as root; otherwise make stops with the command to run.
 ENSURE_PKGS = @missing=""; for p in $(1); do \
