@@ -10,6 +10,7 @@
 #   make aarch64-stress  stress, cross-built for AArch64 (LDAXP/STLXP and LSE CASPAL) and run under qemu-user
 #   make install PREFIX=/usr/local   headers, lfkit.pc, lib/cmake/lfkit (no cmake needed)
 #   make consumers       pkg-config and CMake (find_package, add_subdirectory, FetchContent) users, from scratch
+#   make examples        build and run examples/*.c (plain and TSan)
 #
 # Stress knobs: SECONDS (per scenario), THREADS (0 = 2x online CPUs), SEED, ONLY (scenario names, comma-separated).
 
@@ -52,7 +53,7 @@ all: build/plain/unit build/plain/stress
 
 # Dependencies first, then everything else, so nothing compiles before its packages exist.
 test: deps-test
-	$(MAKE) check-headers readme-example consumers unit stress-short
+	$(MAKE) check-headers readme-example consumers examples unit stress-short
 
 # The README's quick-start block, compiled and run as it stands.
 readme-example: README.md $(HEADERS)
@@ -130,7 +131,7 @@ aarch64-stress: deps-aarch64
 	  echo "== stress, AArch64 $$arch under qemu"; \
 	  qemu-aarch64 -cpu max build/stress-$$arch $(call STRESS_RUN,$(TEST_SECONDS)); done
 
-# ---- Packaging: the version, make install, package consumers ----
+# ---- Packaging: the version, make install, package consumers, examples ----
 # The version is written once, in include/lfkit/version.h; lfkit.pc and the CMake
 # package files are filled in from it here (and by CMakeLists.txt, from the same templates).
 LFKIT_VERSION_PART = $(shell sed -n 's/^.define LF_VERSION_$(1) \([0-9][0-9]*\)$$/\1/p' include/lfkit/version.h)
@@ -140,7 +141,7 @@ LFKIT_VERSION := $(LFKIT_VERSION_MAJOR).$(LFKIT_VERSION_MINOR).$(call LFKIT_VERS
 LFKIT_SUBST := sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LFKIT_VERSION@|$(LFKIT_VERSION)|g' \
 	-e 's|@LFKIT_VERSION_MAJOR@|$(LFKIT_VERSION_MAJOR)|g' -e 's|@LFKIT_VERSION_MINOR@|$(LFKIT_VERSION_MINOR)|g'
 
-.PHONY: consumers
+.PHONY: consumers examples
 
 install:
 	install -d $(DESTDIR)$(PREFIX)/include/lfkit $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/cmake/lfkit
@@ -183,6 +184,19 @@ consumers: deps-test
 	  CMakeLists.txt cmake lfkit.pc.in include LICENSE
 	@$(call CONSUMER_CMAKE,fetch,FetchContent,-DLFKIT_URL=file://$(CONSUMER_DIR)/lfkit-$(LFKIT_VERSION).tar.gz)
 	@echo "consumers: lfkit $(LFKIT_VERSION) through pkg-config, find_package (make and cmake installs), add_subdirectory, FetchContent"
+
+# Each example as a user builds it (no project flags but warnings), run plain and under TSan.
+EXAMPLES := $(basename $(notdir $(wildcard examples/*.c)))
+EXAMPLE_CFLAGS := -std=c11 $(WARN) -g -Iinclude -pthread
+examples: $(EXAMPLES:%=build/examples/%) $(EXAMPLES:%=build/examples/%-tsan)
+	@set -e; for e in $(EXAMPLES); do echo "== example $$e"; build/examples/$$e; \
+	  echo "== example $$e, TSan"; build/examples/$$e-tsan; done
+build/examples/%: examples/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(EXAMPLE_CFLAGS) -O2 $< -o $@
+build/examples/%-tsan: examples/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(EXAMPLE_CFLAGS) -O1 -fsanitize=thread $< -o $@
 
 # ---- end of packaging ----
 
