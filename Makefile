@@ -5,7 +5,8 @@
 #                        then short stress in plain, delay, no-DWCAS, TSan, ASan+UBSan builds (CI runs this)
 #   make stress          longer stress: plain and delay-injection builds
 #   make tsan / asan     longer stress under ThreadSanitizer / AddressSanitizer+UBSan
-#   make bench           comparison tables (bench/results/*.csv, docs/BENCHMARKS.md)
+#   make bench           comparison tables (bench/results/*.csv, docs/BENCHMARKS.md), then plots
+#                        (docs/plots/*.svg) and the guide's table (docs/choosing.md) from them
 #   make check-headers   every header alone: gcc/clang C11/C17/C2x, g++/clang++ C++23, AArch64 cross
 #   make aarch64-stress  stress, cross-built for AArch64 (LDAXP/STLXP and LSE CASPAL) and run under qemu-user
 #   make install PREFIX=/usr/local   headers, lfkit.pc, lib/cmake/lfkit (no cmake needed)
@@ -45,7 +46,7 @@ VARIANT_delay   := -O2
 
 STRESS_RUN = --seconds $(1) --threads $(THREADS) --seed $(SEED) $(if $(ONLY),--only $(ONLY))
 TEST_PKGS  := libcriterion-dev clang gcc-aarch64-linux-gnu cmake pkg-config
-BENCH_PKGS := libck-dev liburcu-dev libtbb-dev libomp-dev
+BENCH_PKGS := libck-dev liburcu-dev libtbb-dev libomp-dev gnuplot-nox
 
 .PHONY: all test readme-example stress-short aarch64-stress deps-aarch64 unit stress tsan asan bench check-headers install clean deps-test deps-bench
 
@@ -85,6 +86,7 @@ asan: build/asan/stress
 # Passive OpenMP: libgomp's idle threads would otherwise spin into the next entry's trial.
 bench: deps-bench build/bench/bench
 	OMP_WAIT_POLICY=passive build/bench/bench
+	$(BENCH_REPORT)
 
 build/%/unit: $(UNIT_SRC) $(TEST_HEADERS) $(HEADERS)
 	@mkdir -p $(@D)
@@ -131,7 +133,7 @@ aarch64-stress: deps-aarch64
 	  echo "== stress, AArch64 $$arch under qemu"; \
 	  qemu-aarch64 -cpu max build/stress-$$arch $(call STRESS_RUN,$(TEST_SECONDS)); done
 
-# ---- Packaging: the version, make install, package consumers, examples ----
+# ---- Packaging: the version, make install, package consumers, examples, bench report ----
 # The version is written once, in include/lfkit/version.h; lfkit.pc and the CMake
 # package files are filled in from it here (and by CMakeLists.txt, from the same templates).
 LFKIT_VERSION_PART = $(shell sed -n 's/^.define LF_VERSION_$(1) \([0-9][0-9]*\)$$/\1/p' include/lfkit/version.h)
@@ -198,6 +200,20 @@ build/examples/%-tsan: examples/%.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(EXAMPLE_CFLAGS) -O1 -fsanitize=thread $< -o $@
 
+# After a bench run: SVG plots and the guide's table from the CSVs it wrote.  A full run into
+# the default results (bench/results) renders docs/plots and docs/choosing.md; results elsewhere
+# (BENCH_RESULTS=build/..., as short runs use) get plots/ and choosing.md beside them, never in
+# the tree; a partial run into bench/results (BENCH_ONLY, _THREADS, _ROUNDS, _TRIAL_MS) leaves docs alone.
+BENCH_RESULTS_DIR = $(or $(BENCH_RESULTS),bench/results)
+BENCH_PARTIAL = $(strip $(BENCH_ONLY)$(BENCH_THREADS)$(BENCH_ROUNDS)$(BENCH_TRIAL_MS))
+BENCH_IN_TREE = $(filter $(abspath bench/results),$(abspath $(BENCH_RESULTS_DIR)))
+BENCH_REPORT_DIR = $(if $(BENCH_IN_TREE),$(if $(BENCH_PARTIAL),,docs),$(BENCH_RESULTS_DIR))
+BENCH_LABEL = $$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $$(nproc) CPUs, $$(date -u +%F)
+BENCH_REPORT = $(if $(BENCH_REPORT_DIR),label="$(BENCH_LABEL)" \
+	&& bench/plot.sh $(BENCH_RESULTS_DIR) $(BENCH_REPORT_DIR)/plots "$$label" \
+	&& bench/choosing.sh $(BENCH_RESULTS_DIR) "$$label" > $(BENCH_REPORT_DIR)/choosing.md.new \
+	&& mv $(BENCH_REPORT_DIR)/choosing.md.new $(BENCH_REPORT_DIR)/choosing.md,\
+	@echo "bench: partial run into bench/results: docs/plots and docs/choosing.md left as they were")
 # ---- end of packaging ----
 
 # Missing Debian packages are installed when running as root; otherwise make stops with the command to run.
