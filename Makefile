@@ -153,9 +153,10 @@ install:
 	$(LFKIT_SUBST) cmake/lfkitConfig.cmake.in > $(DESTDIR)$(PREFIX)/lib/cmake/lfkit/lfkitConfig.cmake
 	$(LFKIT_SUBST) cmake/lfkitConfigVersion.cmake.in > $(DESTDIR)$(PREFIX)/lib/cmake/lfkit/lfkitConfigVersion.cmake
 
-# Both packages from a clean prefix under build/: `make install` and `cmake --install`
-# must install the same files; tests/consumer then builds and runs through pkg-config,
-# find_package (either prefix), add_subdirectory and FetchContent (a file:// archive).
+# Both packages from clean prefixes under build/: `make install` and `cmake --install` must
+# install byte-identical trees (same prefix, DESTDIR); then tests/consumer builds and runs
+# through pkg-config, find_package (from either install), add_subdirectory and FetchContent
+# (a file:// archive of the package's files, so no network).
 CONSUMER_DIR := $(abspath build/consumers)
 CONSUMER_CMAKE = cmake -S tests/consumer -B $(CONSUMER_DIR)/$(1) -DLFKIT_CONSUME=$(2) \
 	-DLFKIT_EXPECTED_VERSION=$(LFKIT_VERSION) $(3) >$(CONSUMER_DIR)/$(1).log 2>&1 \
@@ -164,15 +165,12 @@ CONSUMER_CMAKE = cmake -S tests/consumer -B $(CONSUMER_DIR)/$(1) -DLFKIT_CONSUME
 	$(CONSUMER_DIR)/$(1)/consumer
 consumers: deps-test
 	@rm -rf $(CONSUMER_DIR) && mkdir -p $(CONSUMER_DIR)
-	@$(MAKE) --no-print-directory install PREFIX=$(CONSUMER_DIR)/make-prefix >$(CONSUMER_DIR)/make-install.log
-	@cmake -S . -B $(CONSUMER_DIR)/lfkit-cmake -DCMAKE_INSTALL_PREFIX=$(CONSUMER_DIR)/cmake-prefix >$(CONSUMER_DIR)/cmake-install.log \
-	  && cmake --install $(CONSUMER_DIR)/lfkit-cmake >>$(CONSUMER_DIR)/cmake-install.log
-	@cd $(CONSUMER_DIR) && diff -r make-prefix/include cmake-prefix/include \
-	  && diff -r make-prefix/lib/cmake cmake-prefix/lib/cmake \
-	  && sed 's|$(CONSUMER_DIR)/make-prefix|PREFIX|' make-prefix/lib/pkgconfig/lfkit.pc > make.pc \
-	  && sed 's|$(CONSUMER_DIR)/cmake-prefix|PREFIX|' cmake-prefix/lib/pkgconfig/lfkit.pc > cmake.pc \
-	  && diff make.pc cmake.pc \
-	  || { echo "FAIL: make install and cmake --install differ"; exit 1; }
+	@cmake -S . -B $(CONSUMER_DIR)/lfkit-cmake >$(CONSUMER_DIR)/install.log
+	@$(MAKE) --no-print-directory install DESTDIR=$(CONSUMER_DIR)/make-root PREFIX=/usr/local >>$(CONSUMER_DIR)/install.log
+	@DESTDIR=$(CONSUMER_DIR)/cmake-root cmake --install $(CONSUMER_DIR)/lfkit-cmake --prefix /usr/local >>$(CONSUMER_DIR)/install.log
+	@diff -r $(CONSUMER_DIR)/make-root $(CONSUMER_DIR)/cmake-root || { echo "FAIL: make install and cmake --install differ"; exit 1; }
+	@$(MAKE) --no-print-directory install PREFIX=$(CONSUMER_DIR)/make-prefix >>$(CONSUMER_DIR)/install.log
+	@cmake --install $(CONSUMER_DIR)/lfkit-cmake --prefix $(CONSUMER_DIR)/cmake-prefix >>$(CONSUMER_DIR)/install.log
 	@export PKG_CONFIG_PATH=$(CONSUMER_DIR)/make-prefix/lib/pkgconfig; \
 	  test "$$(pkg-config --modversion lfkit)" = $(LFKIT_VERSION) \
 	    || { echo "FAIL: lfkit.pc says $$(pkg-config --modversion lfkit), version.h $(LFKIT_VERSION)"; exit 1; }; \
