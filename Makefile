@@ -206,7 +206,7 @@ BENCH_RESULTS_DIR = $(or $(BENCH_RESULTS),bench/results)
 BENCH_PARTIAL = $(strip $(BENCH_ONLY)$(BENCH_THREADS)$(BENCH_ROUNDS)$(BENCH_TRIAL_MS))
 BENCH_IN_TREE = $(filter $(abspath bench/results),$(abspath $(BENCH_RESULTS_DIR)))
 BENCH_REPORT_DIR = $(if $(BENCH_IN_TREE),$(if $(BENCH_PARTIAL),,docs),$(BENCH_RESULTS_DIR))
-BENCH_LABEL = $$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $$(nproc) CPUs, $$(date -u +%F)
+BENCH_LABEL = $$({ sed -n 's/^model name[^:]*: //p' /proc/cpuinfo; uname -m; } | head -n 1), $$(nproc) CPUs, $$(date -u +%F)
 BENCH_REPORT = $(if $(BENCH_REPORT_DIR),label="$(BENCH_LABEL)" \
 	&& bench/plot.sh $(BENCH_RESULTS_DIR) $(BENCH_REPORT_DIR)/plots "$$label" \
 	&& bench/choosing.sh $(BENCH_RESULTS_DIR) "$$label" > $(BENCH_REPORT_DIR)/choosing.md.new \

@@ -86,6 +86,7 @@ for raw in "$results"/*.csv; do
     dir="$work/$family"
     mkdir -p "$dir"
     awk -v dir="$dir" -v script=plot "$(cat "$here/csv.awk")$family_data" "$raw" "$summary"
+    [ -s "$dir/entries" ] || { echo "plot: no trials in $raw, skipping $family" >&2; continue; }
     entries=$(cat "$dir/entries")
     refs=$(cat "$dir/refs" 2>/dev/null || true)
     xtics=$(paste -s -d, "$dir/threads")
