@@ -5,10 +5,13 @@
 #                        then short stress in plain, delay, no-DWCAS, TSan, ASan+UBSan builds (CI runs this)
 #   make stress          longer stress: plain and delay-injection builds
 #   make tsan / asan     longer stress under ThreadSanitizer / AddressSanitizer+UBSan
-#   make bench           comparison tables (bench/results/*.csv, docs/BENCHMARKS.md)
+#   make bench           comparison tables (bench/results/*.csv, docs/BENCHMARKS.md), then plots
+#                        (docs/plots/*.svg) and the guide's table (docs/choosing.md) from them
 #   make check-headers   every header alone: gcc/clang C11/C17/C2x, g++/clang++ C++23, AArch64 cross
 #   make aarch64-stress  stress, cross-built for AArch64 (LDAXP/STLXP and LSE CASPAL) and run under qemu-user
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   headers, lfkit.pc, lib/cmake/lfkit (no cmake needed)
+#   make consumers       pkg-config and CMake (find_package, add_subdirectory, FetchContent) users, from scratch
+#   make examples        build and run examples/*.c (plain and TSan)
 #
 # Stress knobs: SECONDS (per scenario), THREADS (0 = 2x online CPUs), SEED, ONLY (scenario names, comma-separated).
 
@@ -42,8 +45,8 @@ HOOK_asan       := -DLF_STRESS_HOOK=stress_delay
 VARIANT_delay   := -O2
 
 STRESS_RUN = --seconds $(1) --threads $(THREADS) --seed $(SEED) $(if $(ONLY),--only $(ONLY))
-TEST_PKGS  := libcriterion-dev clang gcc-aarch64-linux-gnu
-BENCH_PKGS := libck-dev liburcu-dev libtbb-dev libomp-dev
+TEST_PKGS  := libcriterion-dev clang gcc-aarch64-linux-gnu cmake pkg-config
+BENCH_PKGS := libck-dev liburcu-dev libtbb-dev libomp-dev gnuplot-nox
 
 .PHONY: all test readme-example stress-short aarch64-stress deps-aarch64 unit stress tsan asan bench check-headers install clean deps-test deps-bench
 
@@ -51,7 +54,7 @@ all: build/plain/unit build/plain/stress
 
 # Dependencies first, then everything else, so nothing compiles before its packages exist.
 test: deps-test
-	$(MAKE) check-headers readme-example unit stress-short
+	$(MAKE) check-headers readme-example consumers examples unit stress-short
 
 # The README's quick-start block, compiled and run as it stands.
 readme-example: README.md $(HEADERS)
@@ -93,6 +96,7 @@ asan: build/asan/stress
 # Passive OpenMP: libgomp's idle threads would otherwise spin into the next entry's trial.
 bench: deps-bench build/bench/bench
 	OMP_WAIT_POLICY=passive build/bench/bench
+	$(BENCH_REPORT)
 
 build/%/unit: $(UNIT_SRC) $(TEST_HEADERS) $(HEADERS)
 	@mkdir -p $(@D)
@@ -143,11 +147,86 @@ aarch64-stress: deps-aarch64
 	  echo "== stress, AArch64 $$arch under qemu"; \
 	  qemu-aarch64 -cpu max build/stress-$$arch $(call STRESS_RUN,$(TEST_SECONDS)); done
 
+# ---- Packaging: the version, make install, package consumers, examples, bench report ----
+# The version is written once, in include/lfkit/version.h; lfkit.pc and the CMake
+# package files are filled in from it here (and by CMakeLists.txt, from the same templates).
+LFKIT_VERSION_PART = $(shell sed -n 's/^.define LF_VERSION_$(1) \([0-9][0-9]*\)$$/\1/p' include/lfkit/version.h)
+LFKIT_VERSION_MAJOR := $(call LFKIT_VERSION_PART,MAJOR)
+LFKIT_VERSION_MINOR := $(call LFKIT_VERSION_PART,MINOR)
+LFKIT_VERSION := $(LFKIT_VERSION_MAJOR).$(LFKIT_VERSION_MINOR).$(call LFKIT_VERSION_PART,PATCH)
+LFKIT_SUBST := sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LFKIT_VERSION@|$(LFKIT_VERSION)|g' \
+	-e 's|@LFKIT_VERSION_MAJOR@|$(LFKIT_VERSION_MAJOR)|g' -e 's|@LFKIT_VERSION_MINOR@|$(LFKIT_VERSION_MINOR)|g'
+
+.PHONY: consumers examples
+
 install:
-	install -d $(DESTDIR)$(PREFIX)/include/lfkit $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -d $(DESTDIR)$(PREFIX)/include/lfkit $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/cmake/lfkit
 	install -m 644 include/lfkit.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 include/lfkit/*.h $(DESTDIR)$(PREFIX)/include/lfkit/
-	sed 's|@PREFIX@|$(PREFIX)|' lfkit.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/lfkit.pc
+	$(LFKIT_SUBST) lfkit.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/lfkit.pc
+	$(LFKIT_SUBST) cmake/lfkitConfig.cmake.in > $(DESTDIR)$(PREFIX)/lib/cmake/lfkit/lfkitConfig.cmake
+	$(LFKIT_SUBST) cmake/lfkitConfigVersion.cmake.in > $(DESTDIR)$(PREFIX)/lib/cmake/lfkit/lfkitConfigVersion.cmake
+
+# Both packages from clean prefixes under build/: `make install` and `cmake --install` must
+# install byte-identical trees (same prefix, DESTDIR); then tests/consumer builds and runs
+# through pkg-config, find_package (from either install), add_subdirectory and FetchContent
+# (a file:// archive of the package's files, so no network).
+CONSUMER_DIR := $(abspath build/consumers)
+CONSUMER_CMAKE = cmake -S tests/consumer -B $(CONSUMER_DIR)/$(1) -DLFKIT_CONSUME=$(2) \
+	-DLFKIT_EXPECTED_VERSION=$(LFKIT_VERSION) $(3) >$(CONSUMER_DIR)/$(1).log 2>&1 \
+	&& cmake --build $(CONSUMER_DIR)/$(1) >>$(CONSUMER_DIR)/$(1).log 2>&1 \
+	|| { cat $(CONSUMER_DIR)/$(1).log; echo "FAIL: consumer through $(2) ($(1))"; exit 1; }; \
+	$(CONSUMER_DIR)/$(1)/consumer
+consumers: deps-test
+	@rm -rf $(CONSUMER_DIR) && mkdir -p $(CONSUMER_DIR)
+	@cmake -S . -B $(CONSUMER_DIR)/lfkit-cmake >$(CONSUMER_DIR)/install.log
+	@$(MAKE) --no-print-directory install DESTDIR=$(CONSUMER_DIR)/make-root PREFIX=/usr/local >>$(CONSUMER_DIR)/install.log
+	@DESTDIR=$(CONSUMER_DIR)/cmake-root cmake --install $(CONSUMER_DIR)/lfkit-cmake --prefix /usr/local >>$(CONSUMER_DIR)/install.log
+	@diff -r $(CONSUMER_DIR)/make-root $(CONSUMER_DIR)/cmake-root || { echo "FAIL: make install and cmake --install differ"; exit 1; }
+	@$(MAKE) --no-print-directory install PREFIX=$(CONSUMER_DIR)/make-prefix >>$(CONSUMER_DIR)/install.log
+	@cmake --install $(CONSUMER_DIR)/lfkit-cmake --prefix $(CONSUMER_DIR)/cmake-prefix >>$(CONSUMER_DIR)/install.log
+	@export PKG_CONFIG_PATH=$(CONSUMER_DIR)/make-prefix/lib/pkgconfig; \
+	  test "$$(pkg-config --modversion lfkit)" = $(LFKIT_VERSION) \
+	    || { echo "FAIL: lfkit.pc says $$(pkg-config --modversion lfkit), version.h $(LFKIT_VERSION)"; exit 1; }; \
+	  $(CC) -std=c11 $(WARN) $$(pkg-config --cflags lfkit) '-DLFKIT_EXPECTED_VERSION="$(LFKIT_VERSION)"' \
+	    tests/consumer/consumer.c -o $(CONSUMER_DIR)/pkg-config-consumer $$(pkg-config --libs lfkit) \
+	  && $(CONSUMER_DIR)/pkg-config-consumer
+	@$(call CONSUMER_CMAKE,find-make,find_package,-DCMAKE_PREFIX_PATH=$(CONSUMER_DIR)/make-prefix)
+	@$(call CONSUMER_CMAKE,find-cmake,find_package,-DCMAKE_PREFIX_PATH=$(CONSUMER_DIR)/cmake-prefix)
+	@$(call CONSUMER_CMAKE,subdir,add_subdirectory,-DLFKIT_SOURCE_DIR=$(CURDIR))
+	@tar -czf $(CONSUMER_DIR)/lfkit-$(LFKIT_VERSION).tar.gz --transform 's|^|lfkit-$(LFKIT_VERSION)/|' \
+	  CMakeLists.txt cmake lfkit.pc.in include LICENSE
+	@$(call CONSUMER_CMAKE,fetch,FetchContent,-DLFKIT_URL=file://$(CONSUMER_DIR)/lfkit-$(LFKIT_VERSION).tar.gz)
+	@echo "consumers: lfkit $(LFKIT_VERSION) through pkg-config, find_package (make and cmake installs), add_subdirectory, FetchContent"
+
+# Each example as a user builds it (no project flags but warnings), run plain and under TSan.
+EXAMPLES := $(basename $(notdir $(wildcard examples/*.c)))
+EXAMPLE_CFLAGS := -std=c11 $(WARN) -g -Iinclude -pthread
+examples: $(EXAMPLES:%=build/examples/%) $(EXAMPLES:%=build/examples/%-tsan)
+	@set -e; for e in $(EXAMPLES); do echo "== example $$e"; build/examples/$$e; \
+	  echo "== example $$e, TSan"; build/examples/$$e-tsan; done
+build/examples/%: examples/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(EXAMPLE_CFLAGS) -O2 $< -o $@
+build/examples/%-tsan: examples/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(EXAMPLE_CFLAGS) -O1 -fsanitize=thread $< -o $@
+
+# After a bench run: SVG plots and the guide's table from the CSVs it wrote.  A full run into
+# the default results (bench/results) renders docs/plots and docs/choosing.md; results elsewhere
+# (BENCH_RESULTS=build/..., as short runs use) get plots/ and choosing.md beside them, never in
+# the tree; a partial run into bench/results (BENCH_ONLY, _THREADS, _ROUNDS, _TRIAL_MS) leaves docs alone.
+BENCH_RESULTS_DIR = $(or $(BENCH_RESULTS),bench/results)
+BENCH_PARTIAL = $(strip $(BENCH_ONLY)$(BENCH_THREADS)$(BENCH_ROUNDS)$(BENCH_TRIAL_MS))
+BENCH_IN_TREE = $(filter $(abspath bench/results),$(abspath $(BENCH_RESULTS_DIR)))
+BENCH_REPORT_DIR = $(if $(BENCH_IN_TREE),$(if $(BENCH_PARTIAL),,docs),$(BENCH_RESULTS_DIR))
+BENCH_LABEL = $$({ sed -n 's/^model name[^:]*: //p' /proc/cpuinfo; uname -m; } | head -n 1), $$(nproc) CPUs, $$(date -u +%F)
+BENCH_REPORT = $(if $(BENCH_REPORT_DIR),label="$(BENCH_LABEL)" \
+	&& bench/plot.sh $(BENCH_RESULTS_DIR) $(BENCH_REPORT_DIR)/plots "$$label" \
+	&& bench/choosing.sh $(BENCH_RESULTS_DIR) "$$label" > $(BENCH_REPORT_DIR)/choosing.md.new \
+	&& mv $(BENCH_REPORT_DIR)/choosing.md.new $(BENCH_REPORT_DIR)/choosing.md,\
+	@echo "bench: partial run into bench/results: docs/plots and docs/choosing.md left as they were")
+# ---- end of packaging ----
 
 # Missing Debian packages are installed when running as root; otherwise make stops with the command to run.
 ENSURE_PKGS = @missing=""; for p in $(1); do \

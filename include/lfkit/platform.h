@@ -12,6 +12,7 @@
 #ifndef LFKIT_PLATFORM_H
 #define LFKIT_PLATFORM_H
 
+#include "version.h"
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
