@@ -48,7 +48,7 @@ STRESS_RUN = --seconds $(1) --threads $(THREADS) --seed $(SEED) $(if $(ONLY),--o
 TEST_PKGS  := libcriterion-dev clang gcc-aarch64-linux-gnu cmake pkg-config
 BENCH_PKGS := libck-dev liburcu-dev libtbb-dev libomp-dev gnuplot-nox
 
-.PHONY: all test readme-example stress-short aarch64-stress deps-aarch64 unit stress tsan asan bench check-headers install clean deps-test deps-bench
+.PHONY: verify all test readme-example stress-short aarch64-stress deps-aarch64 unit stress tsan asan bench check-headers install clean deps-test deps-bench
 
 all: build/plain/unit build/plain/stress
 
@@ -119,6 +119,16 @@ build/bench/%.o: bench/%.cpp bench/bench.h $(TEST_HEADERS) $(HEADERS)
 	$(CXX) -std=c++23 $(WARN) -g -O2 -Iinclude -pthread -c $< -o $@
 build/bench/bench: $(BENCH_OBJ)
 	$(CXX) -pthread -fopenmp $^ -o $@ -lck -lurcu-cds -lurcu -lurcu-common -ltbb -lm
+
+# Model checking with GenMC 0.11 (docs/verification.md): every client of
+# tests/genmc/clients.def under RC11 and IMM, then every weakened order of
+# tests/genmc/mutations.def, each of which its client must catch.
+# GENMC=path, or genmc on PATH; lfkit does not ship GenMC.
+GENMC ?= $(shell command -v genmc)
+verify:
+	@test -x "$(GENMC)" || { echo "make verify needs GenMC 0.11: build it (about 11 minutes) and pass its path, e.g."; \
+	  echo "  make verify GENMC=\$$(path/to/genmc-0.11.0/build.sh | tail -n 1)   (source: github.com/MPI-SWS/genmc, tag v0.11.0)"; exit 1; }
+	tests/genmc/run.sh $(GENMC) include
 
 # Each public header alone, in every language mode we promise, warnings as errors.
 CHECK_C   := gcc clang
