@@ -127,7 +127,7 @@ build/bench/bench: $(BENCH_OBJ)
 GENMC ?= $(shell command -v genmc)
 verify:
 	@test -x "$(GENMC)" || { echo "make verify needs GenMC 0.11: build it (about 11 minutes) and pass its path, e.g."; \
-	  echo "  make verify GENMC=\$$(path/to/genmc-0.11.0/build.sh | tail -n 1)   (source: github.com/MPI-SWS/genmc, tag v0.11.0)"; exit 1; }
+	  echo "  make verify GENMC=\$$(path/to/genmc-0.11.0/build.sh | tail -n 1)   (GenMC 0.11.0 by MPI-SWS)"; exit 1; }
 	tests/genmc/run.sh $(GENMC) include
 
 # Each public header alone, in every language mode we promise, warnings as errors.
