@@ -47,8 +47,9 @@
  *   fence of its own between them, P1 could be release and P2 acquire
  *   (Michael's form: the fence-fence rule, C11 7.17.3p11, replaces p9 and
  *   p10), which is what lf_hp_set offers; protect does not, because the
- *   folded form is the cheaper one on both targets and has no fence for
- *   TSan to miss.
+ *   folded form needs no separate fence instruction (x86-64: XCHG in
+ *   place of MOV + MFENCE; AArch64: STLR, LDAR and no DMB) and has no
+ *   fence for TSan to miss.
  *   lf_hp_set, for callers that validate with a weaker load of their own:
  *   release store (H1), then lf_fence_seq_cst() (H2).
  * - clear / overwrite of a hazard (release) pairs with scan's acquire load
