@@ -2,7 +2,9 @@
 # runner and benchmarks, checks the headers, and installs them.
 #
 #   make test            check-headers, the README example, unit tests (plain, no-DWCAS, ASan+UBSan),
-#                        then short stress in plain, delay, no-DWCAS, TSan, ASan+UBSan builds (CI runs this)
+#                        the TSan negative tests, then short stress in plain, delay, no-DWCAS, TSan,
+#                        ASan+UBSan builds (CI runs this)
+#   make tsan-races      TSan must report the deliberate race in each tests/tsan_races program
 #   make stress          longer stress: plain and delay-injection builds
 #   make tsan / asan     longer stress under ThreadSanitizer / AddressSanitizer+UBSan
 #   make bench           comparison tables (bench/results/*.csv, docs/BENCHMARKS.md), then plots
@@ -48,13 +50,13 @@ STRESS_RUN = --seconds $(1) --threads $(THREADS) --seed $(SEED) $(if $(ONLY),--o
 TEST_PKGS  := libcriterion-dev clang gcc-aarch64-linux-gnu cmake pkg-config
 BENCH_PKGS := libck-dev liburcu-dev libtbb-dev libomp-dev gnuplot-nox
 
-.PHONY: verify all test readme-example stress-short aarch64-stress deps-aarch64 unit stress tsan asan bench check-headers install clean deps-test deps-bench
+.PHONY: verify all test readme-example tsan-races stress-short aarch64-stress deps-aarch64 unit stress tsan asan bench check-headers install clean deps-test deps-bench
 
 all: build/plain/unit build/plain/stress
 
 # Dependencies first, then everything else, so nothing compiles before its packages exist.
 test: deps-test
-	$(MAKE) check-headers readme-example consumers examples unit stress-short
+	$(MAKE) check-headers readme-example consumers examples unit tsan-races stress-short
 
 # The README's quick-start block, compiled and run as it stands.
 readme-example: README.md $(HEADERS)
@@ -62,6 +64,28 @@ readme-example: README.md $(HEADERS)
 	sed -n '/^```c$$/,/^```$$/{/^```/d;p}' README.md > build/readme_example.c
 	$(CC) $(CFLAGS) -O2 build/readme_example.c -o build/readme_example && build/readme_example >/dev/null
 	@echo "readme-example: README quick start compiles and runs"
+
+# TSan negative tests (tests/tsan_races/race.h): a user's race that C11 does not order, around
+# each structure's operations; TSan must report it, and the layout check must pass.  Listed in
+# TSAN_RACES_SILENT: expected silent until that structure's TSan substitute is replaced
+# (pool.h: its fetch_add(sleepers, 0)); check.sh fails once one is reported, to flip the list.
+TSAN_RACES := $(filter-out layout layout_main,$(basename $(notdir $(wildcard tests/tsan_races/*.c))))
+TSAN_RACES_SILENT := pool_unrelated_runs
+tsan-races: $(TSAN_RACES:%=build/tsan-races/%) build/tsan-races/layout
+	build/tsan-races/layout
+	tests/tsan_races/check.sh build/tsan-races "$(TSAN_RACES_SILENT)" $(TSAN_RACES)
+
+build/tsan-races/%: tests/tsan_races/%.c tests/tsan_races/race.h $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(VARIANT_tsan) $< -o $@
+
+# The same layout.c with and without TSan in one program.
+LAYOUT_SRC := tests/tsan_races/layout.c tests/tsan_races/layout.h
+build/tsan-races/layout: $(LAYOUT_SRC) tests/tsan_races/layout_main.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -O1 -DLAYOUT_BUILD=plain -c tests/tsan_races/layout.c -o $@-plain.o
+	$(CC) $(CFLAGS) $(VARIANT_tsan) -DLAYOUT_BUILD=tsan -c tests/tsan_races/layout.c -o $@-tsan.o
+	$(CC) $(CFLAGS) $(VARIANT_tsan) tests/tsan_races/layout_main.c $@-plain.o $@-tsan.o -o $@
 
 STRESS_BUILDS := plain delay nodwcas tsan asan
 stress-short: $(STRESS_BUILDS:%=build/%/stress)

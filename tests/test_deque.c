@@ -1,6 +1,14 @@
 /* Unit tests: lfkit/deque.h (Chase-Lev work-stealing deque). */
 #include "test_alloc.h"
 
+/* This file's copy of deque.h counts its stress points (relaxed: a count). */
+static _Atomic(unsigned long) stress_points;
+static inline void count_stress_point(void)
+{
+    atomic_fetch_add_explicit(&stress_points, 1, memory_order_relaxed);
+}
+#define LF_STRESS_HOOK count_stress_point
+
 #include <lfkit/deque.h>
 
 #include "test_util.h"
@@ -220,6 +228,66 @@ Test(deque, growth_enomem_leaves_deque_intact)
     }
     free_deque(d);
     cr_assert_eq(atomic_load(&test_alloc_live), 0);
+}
+
+Test(deque, common_paths_pass_a_stress_point)
+{
+    lf_deque *d = new_deque(8);
+    cr_assert_eq(lf_deque_push(d, ITEM(1)), LF_OK);
+    unsigned long before = atomic_load(&stress_points);
+    cr_assert_eq(lf_deque_push(d, ITEM(2)), LF_OK);
+    cr_assert_eq(lf_deque_capacity(d), 8, "no growth");
+    cr_assert_gt(atomic_load(&stress_points), before, "push without growth");
+    before = atomic_load(&stress_points);
+    void *x = NULL;
+    cr_assert_eq(lf_deque_pop(d, &x), LF_OK);
+    cr_assert_eq(VALUE(x), 2, "not the last item");
+    cr_assert_gt(atomic_load(&stress_points), before, "pop of an item that is not the last");
+    free_deque(d);
+}
+
+/*
+ * Growth from 4 to 8 with top at 2 copies [2, 6); slots 7, 0 and 1 of the
+ * new buffer (indices 7, 8, 9) are outside the copied range and must hold
+ * NULL, not what the allocator left there.  The block the new buffer will
+ * get is first filled with 0xA5 and freed, so that malloc (glibc's
+ * per-size cache) most likely hands it back dirty; ASan fills new blocks
+ * itself.
+ */
+Test(deque, growth_initialises_slots_it_does_not_copy)
+{
+    lf_deque *d = new_deque(4);
+    for (uintptr_t i = 1; i <= 4; i++)
+        cr_assert_eq(lf_deque_push(d, ITEM(i)), LF_OK);
+    void *x = NULL;
+    for (uintptr_t i = 1; i <= 2; i++) {
+        cr_assert_eq(lf_deque_steal(d, &x), LF_OK);
+        cr_assert_eq(VALUE(x), i);
+    }
+    cr_assert_eq(lf_deque_push(d, ITEM(5)), LF_OK);
+    cr_assert_eq(lf_deque_push(d, ITEM(6)), LF_OK);
+    cr_assert_eq(lf_deque_capacity(d), 4, "items 3..6 fill it");
+    size_t bytes = sizeof(lf_deque_buffer) + 8 * sizeof(_Atomic(void *));
+    /* volatile: the compiler would drop stores to a block about to be freed */
+    volatile unsigned char *dirty = (volatile unsigned char *)malloc(bytes);
+    cr_assert_not_null(dirty);
+    for (size_t i = 0; i < bytes; i++)
+        dirty[i] = 0xA5;
+    free((void *)dirty);
+    cr_assert_eq(lf_deque_push(d, ITEM(7)), LF_OK);
+    cr_assert_eq(lf_deque_capacity(d), 8, "grew");
+    lf_deque_buffer *a = atomic_load(&d->buffer);
+    _Atomic(void *) *slots = lf_deque__slots(a);
+    for (size_t i = 2; i <= 6; i++)
+        cr_assert_eq(VALUE(atomic_load(&slots[i])), i + 1, "item %zu copied or pushed", i + 1);
+    cr_assert_null(atomic_load(&slots[7]), "slot 7 initialised");
+    cr_assert_null(atomic_load(&slots[0]), "slot 0 initialised");
+    cr_assert_null(atomic_load(&slots[1]), "slot 1 initialised");
+    for (uintptr_t i = 3; i <= 7; i++) {
+        cr_assert_eq(lf_deque_steal(d, &x), LF_OK);
+        cr_assert_eq(VALUE(x), i);
+    }
+    free_deque(d);
 }
 
 /*

@@ -12,11 +12,12 @@
  * the new buffer with a release store, read with acquire in steal.
  * lf_deque_push is Figure 1's push, lf_deque_pop its take, lf_deque_steal
  * its steal and lf_deque__grow its resize.  They follow it statement for
- * statement except in three places, each explained where it occurs: push
+ * statement except in four places, each explained where it occurs: push
  * tests fullness against a stale copy of top ("The owner's copy of top"
  * below); push publishes bottom with a release store where Figure 1 has a
- * release fence and a relaxed store ("ThreadSanitizer"); and take's store
- * of bottom is release, not relaxed (see lf_deque_pop).
+ * release fence and a relaxed store ("Fences"); take's store of bottom is
+ * release, not relaxed (see lf_deque_pop); and resize initialises the new
+ * buffer's slots that it does not copy ("Buffers").
  *
  * Roles.  One thread, the owner, pushes and pops at the bottom (LIFO); any
  * number of threads (the owner too) steal at the top (FIFO).  Ownership
@@ -48,6 +49,14 @@
  * twice its current buffer.  Buffers never shrink.  (The copy is safe
  * because the item with index i sits in slot i & mask of every buffer
  * that holds it, and a slot of an old buffer is never written again.)
+ * Every slot of a buffer is initialised before the buffer is published:
+ * init stores NULL in all of them, and growth, besides copying [t, b),
+ * stores NULL in the others.  A thief whose top is stale reads a slot it
+ * will not get (its CAS fails); that slot may lie outside the copied
+ * range, and reading an atomic object never initialised is undefined in
+ * C11.  The cost is one relaxed store per uncopied slot, capacity of them
+ * per doubling, as many as the copy's: growth stays amortised O(1) per
+ * push.
  *
  * The owner's copy of top.  Figure 1's push loads top on every call, a
  * load of the cache line every thief CASes.  Here the owner keeps
@@ -77,25 +86,40 @@
  * (its CAS on top then decides whether the value it read counts), so plain
  * loads would be data races.
  *
- * ThreadSanitizer.  TSan does not model atomic_thread_fence (and gcc warns
- * about it under -fsanitize=thread).  Figure 1 needs three fences:
- *  - push's release fence before the store to bottom.  It orders only that
- *    store, so this code writes it, in every build, as a release store of
- *    bottom: the same edge (slot write -> thief's acquire load of bottom),
- *    and one TSan models.
- *  - the seq_cst fences in take (between the store to bottom and the load
- *    of top) and in steal (between the load of top and the load of
- *    bottom).  Under LF_TSAN each is replaced by making the two accesses
- *    around it seq_cst operations.  This is equivalent for the property
- *    the fences exist for (no item taken by both take and a steal): take's
- *    store of bottom and load of top, steal's loads of top and bottom, and
- *    the CAS on top are then all in the single total order S.  If take
- *    read a top older than the one a thief read, take's load precedes in S
- *    the CAS that wrote the thief's value, which precedes the thief's load
- *    of bottom; so that load follows take's store in S and reads it (or a
- *    later value), and the thief sees the item gone.  The fenced version
- *    gives the same order through the fences' positions in S.  In normal
- *    builds the fences are kept as in the paper.
+ * Fences.  Figure 1 has three:
+ *  - push's release fence before the relaxed store of bottom.  It orders
+ *    only that store, so this code writes it as a release store of bottom
+ *    (P2): the same edge (slot write -> thief's acquire load of bottom),
+ *    written as an access, in every build.
+ *  - the seq_cst fences in take (T2, between its store of bottom and its
+ *    load of top) and in steal (S2, between its loads of top and bottom),
+ *    written lf_fence_seq_cst() (platform.h).  They exist for the property
+ *    that no item is taken twice: if take's load of top (T3) read a value
+ *    older than the one a thief's load of top (S1) read, T3 is
+ *    coherence-ordered before the CAS that wrote the thief's value, so T2
+ *    precedes that CAS, which precedes S2, in S; had the thief's load of
+ *    bottom (S3) read a value older than take's store (T1), S2 would
+ *    precede T2 in S (C++20 [atomics.order]p4): a contradiction, so the
+ *    thief sees the item gone.
+ *
+ * ThreadSanitizer.  The TSan build runs exactly the code above: every
+ * atomic access has the same order as in other builds, and T2 and S2 are
+ * lf_fence_seq_cst(), a hardware fence TSan cannot see.  Both fences are
+ * used only through their place in S, which restricts the values loads
+ * may read (T2 orders the store T1 before the load T3, S2 the load S1
+ * before the load S3); neither is used to synchronise.  Every
+ * happens-before edge the deque needs is a release access read by an
+ * acquire access (P2 -> S3 for the items, the CAS on top -> push's load
+ * of top for slot reuse, the buffer store -> steal's buffer load), which
+ * TSan models.  What TSan does not see: in C11 each seq_cst fence is also
+ * a release and an acquire fence, so it synchronises relaxed atomics
+ * around it (C11 7.17.4): for example, T3 reads a thief's CAS relaxed,
+ * and the owner's next pop's fence then synchronises with that CAS.  No
+ * lfkit code relies on that; a user who relies on it for ordering (this
+ * header does not promise it) gets a TSan report where C11 has none.  TSan
+ * sees no order the real build lacks, so it still reports a user's race
+ * across a steal and a pop (tests/tsan_races/deque_steal_then_pop.c;
+ * docs/tsan.md).
  *
  * Alignment: lf_deque is aligned to LF_CACHELINE (top and bottom sit on
  * separate cache lines); allocate it statically, on the stack, or with
@@ -171,7 +195,10 @@ static inline lf_status lf_deque_init(lf_deque *d, size_t capacity)
     lf_deque_buffer *a = lf_deque__buffer_new(cap);
     if (a == NULL)
         return LF_ENOMEM;
-    /* relaxed: d is published to other threads by whatever hands it to them. */
+    /* relaxed (here and below): d is published to other threads by
+       whatever hands it to them.  Every slot initialised ("Buffers"). */
+    for (size_t i = 0; i < cap; i++)
+        atomic_store_explicit(&lf_deque__slots(a)[i], (void *)NULL, memory_order_relaxed);
     atomic_store_explicit(&d->top, 0, memory_order_relaxed);
     atomic_store_explicit(&d->bottom, 0, memory_order_relaxed);
     atomic_store_explicit(&d->buffer, a, memory_order_relaxed);
@@ -201,10 +228,15 @@ static inline lf_deque_buffer *lf_deque__grow(lf_deque *d, lf_deque_buffer *a, s
         void *x = atomic_load_explicit(&from[i & a->mask], memory_order_relaxed);
         atomic_store_explicit(&to[i & na->mask], x, memory_order_relaxed);
     }
+    /* relaxed, as the copy: the slots not copied, [b, t + 2 cap), get NULL,
+       so a thief with a stale top never reads an uninitialised slot
+       ("Buffers"). */
+    for (size_t i = b; i != t + 2 * cap; i++)
+        atomic_store_explicit(&to[i & na->mask], (void *)NULL, memory_order_relaxed);
     na->prev = a;
-    /* release: publishes na's header and copied slots to the acquire load
-       of buffer in steal (Figure 1 stores it relaxed and loads it consume:
-       the bug CDSChecker found). */
+    /* (G1) release: publishes na's header and every slot to the acquire
+       load of buffer in steal (S4) (Figure 1 stores it relaxed and loads it
+       consume: the bug CDSChecker found). */
     atomic_store_explicit(&d->buffer, na, memory_order_release);
     return na;
 }
@@ -238,11 +270,14 @@ static inline lf_status lf_deque_push(lf_deque *d, void *item)
                 return LF_ENOMEM;
         }
     }
-    /* relaxed: published by the release store of bottom just below. */
+    /* Slot b is ours by top_seen, however far thieves have moved top since
+       (it only grows): widen that window in stress builds. */
+    LF_STRESS_POINT();
+    /* (P1) relaxed: published by the release store of bottom just below. */
     atomic_store_explicit(&lf_deque__slots(a)[b & a->mask], item, memory_order_relaxed);
-    /* release (the paper's release fence then relaxed store): publishes the
-       slot, and the item's contents, to the acquire load of bottom in
-       steal. */
+    /* (P2) release (the paper's release fence then relaxed store):
+       publishes the slot, and the item's contents, to the acquire load of
+       bottom in steal (S3). */
     atomic_store_explicit(&d->bottom, b + 1, memory_order_release);
     return LF_OK;
 }
@@ -260,14 +295,7 @@ static inline lf_status lf_deque_pop(lf_deque *d, void **item)
     /* relaxed: only the owner writes bottom and buffer. */
     size_t b = atomic_load_explicit(&d->bottom, memory_order_relaxed) - 1;
     lf_deque_buffer *a = atomic_load_explicit(&d->buffer, memory_order_relaxed);
-#if LF_TSAN
-    /* seq_cst store and load in place of the fence (see "ThreadSanitizer"). */
-    atomic_store_explicit(&d->bottom, b, memory_order_seq_cst);
-    size_t t = atomic_load_explicit(&d->top, memory_order_seq_cst);
-#else
-    /* Store, then the seq_cst fence: claims slot b before reading top;
-       pairs with the seq_cst fence in steal (between its loads of top and
-       bottom), so a thief and this pop cannot both miss each other.
+    /* (T1) Store, then the fence T2: claims slot b before reading top.
        release, where Figure 1 has relaxed: a thief that reads this value
        of bottom goes on to take an item below b, and needs the push that
        wrote that item to happen before its read of the slot.  C11's
@@ -276,9 +304,18 @@ static inline lf_status lf_deque_pop(lf_deque *d, void **item)
        through a relaxed store; C++20 dropped that rule, and this header
        is also C++.  Same instruction as relaxed on x86 (a plain store). */
     atomic_store_explicit(&d->bottom, b, memory_order_release);
-    atomic_thread_fence(memory_order_seq_cst);
+    /* A thief may read top and the old bottom now: the window where the
+       last item is raced for (and, were T2 missing, taken twice). */
+    LF_STRESS_POINT();
+    /* (T2) seq_cst fence: orders T1 before T3 in S; pairs with S2 in
+       steal, so a thief and this pop cannot both miss each other ("Fences").
+       Store before load only, no happens-before needed: invisible to TSan
+       ("ThreadSanitizer"). */
+    lf_fence_seq_cst();
+    /* (T3) relaxed: the fence T2 orders it; nothing read depends on the
+       thieves' writes (a non-last item is the owner's own; the last is
+       decided by the CAS T4). */
     size_t t = atomic_load_explicit(&d->top, memory_order_relaxed);
-#endif
     if ((ptrdiff_t)(b - t) < 0) {
         /* Empty: restore bottom.  relaxed: top > b now, so a thief that
            reads this value finds the deque empty or fails its CAS; it
@@ -294,8 +331,8 @@ static inline lf_status lf_deque_pop(lf_deque *d, void **item)
     }
     /* The last item: race the thieves for it with the same CAS they use. */
     LF_STRESS_POINT();
-    /* seq_cst: in the same total order as the thieves' CAS on top; relaxed
-       on failure (a thief took it; nothing read depends on it). */
+    /* (T4) seq_cst: in the same total order as the thieves' CAS on top (S6);
+       relaxed on failure (a thief took it; nothing read depends on it). */
     bool won = atomic_compare_exchange_strong_explicit(&d->top, &t, t + 1, memory_order_seq_cst,
                                                        memory_order_relaxed);
     /* relaxed: the deque is empty either way, bottom = top again; as for
@@ -319,33 +356,28 @@ static inline lf_status lf_deque_steal(lf_deque *d, void **item)
 {
     if (d == NULL || item == NULL)
         return LF_EINVAL;
-#if LF_TSAN
-    /* seq_cst loads in place of the fence (see "ThreadSanitizer"); seq_cst
-       includes the acquires below. */
-    size_t t = atomic_load_explicit(&d->top, memory_order_seq_cst);
-    size_t b = atomic_load_explicit(&d->bottom, memory_order_seq_cst);
-#else
-    /* acquire (as in Figure 1): pairs with the seq_cst CAS on top of the
-       steal or pop that wrote t, so what that thread had seen of bottom
-       and of the buffer is visible to the loads below. */
+    /* (S1) acquire (as in Figure 1): pairs with the seq_cst CAS on top (S6
+       or T4) of the steal or pop that wrote t, so what that thread had
+       seen of bottom and of the buffer is visible to the loads below. */
     size_t t = atomic_load_explicit(&d->top, memory_order_acquire);
-    /* seq_cst fence: pairs with the fence in pop (see there). */
-    atomic_thread_fence(memory_order_seq_cst);
-    /* acquire: pairs with the release store of bottom in push (or in pop,
-       which push's happens before), making the slot, and the item it
-       points to, visible. */
+    /* (S2) seq_cst fence: orders S1 before S3 in S; pairs with T2 in pop
+       ("Fences").  Used for that order only, not to synchronise: invisible
+       to TSan ("ThreadSanitizer"). */
+    lf_fence_seq_cst();
+    /* (S3) acquire: pairs with the release store of bottom in push (P2) or
+       in pop (T1, which push's happens before), making the slot, and the
+       item it points to, visible. */
     size_t b = atomic_load_explicit(&d->bottom, memory_order_acquire);
-#endif
     if ((ptrdiff_t)(b - t) <= 0)
         return LF_EMPTY;
-    /* acquire (the paper's consume): pairs with the release store of a new
-       buffer in lf_deque__grow. */
+    /* (S4) acquire (the paper's consume): pairs with the release store of a
+       new buffer in lf_deque__grow (G1). */
     lf_deque_buffer *a = atomic_load_explicit(&d->buffer, memory_order_acquire);
-    /* relaxed: racy on purpose; the CAS below decides whether x counts. */
+    /* (S5) relaxed: racy on purpose; the CAS below decides whether x counts. */
     void *x = atomic_load_explicit(&lf_deque__slots(a)[t & a->mask], memory_order_relaxed);
     LF_STRESS_POINT();
-    /* seq_cst: one total order with pop's fence/CAS (the proof needs it);
-       its release half pairs with the acquire load of top in push.
+    /* (S6) seq_cst: one total order with pop's fence/CAS (the proof needs
+       it); its release half pairs with the acquire load of top in push.
        relaxed on failure: x is discarded. */
     if (!atomic_compare_exchange_strong_explicit(&d->top, &t, t + 1, memory_order_seq_cst,
                                                  memory_order_relaxed))

@@ -11,8 +11,8 @@
  * record and uses its K hazard slots (K = slots_per_rec) to announce the
  * objects it is about to dereference.  An object removed from a structure
  * is retired into the retiring record's private list (intrusively, through
- * an lf_hp_node embedded in the object: nothing is allocated per node;
- * see lf_hp_retire for the one growth of a record's scan array).  When a
+ * an lf_hp_node embedded in the object): nothing is allocated per node;
+ * the record's scan array may grow when H has grown (lf_hp_retire).  When a
  * record holds R = max(2H, LF_HP_SCAN_MIN) retired nodes (H = K x records
  * in the domain) it scans: it snapshots every hazard, sorts the snapshot
  * and reclaims each retired node whose address is not in it, O(R log H).
@@ -32,49 +32,64 @@
  * lf_hp_domain statically, on the stack, or with aligned_alloc.
  *
  * Memory orders (each access below names its pair):
- * - protect: store the hazard (seq_cst), reload the source (seq_cst).
- *   scan: seq_cst fence, then load each hazard.  The fence and the two
- *   seq_cst accesses are all in the single total order S.  If the reload
- *   precedes the fence in S, so does the hazard store before it, and the
- *   scanner's load after the fence sees the hazard (C11 7.17.3p9);
- *   otherwise the fence precedes the reload, and the removal, which
- *   happened before the retire and so before the fence, is visible to the
- *   reload (C11 7.17.3p10; C++20 [atomics.order] states it for any
+ * - protect: store the hazard (seq_cst) (P1), reload the source (seq_cst)
+ *   (P2).  scan: lf_fence_seq_cst() (S1), then load each hazard (S2).  The
+ *   fence and the two seq_cst accesses are all in the single total order
+ *   S.  If P2 precedes S1 in S, so does P1 before it, and S2, after the
+ *   fence, sees the hazard (C11 7.17.3p9); otherwise S1 precedes P2, and
+ *   the removal, which happened before the retire and so before S1, is
+ *   visible to P2 (C11 7.17.3p10; C++20 [atomics.order] states it for any
  *   removal that happens before the fence, as with an inherited record):
  *   protect retries.  This is Michael's publish / full fence / validate
  *   with the reader's fence folded into its two seq_cst accesses: on
- *   x86-64 the store is one XCHG (itself a full barrier) instead of
- *   MOV + MFENCE, on AArch64 STLR then LDAR are ordered without a DMB.
- *   lf_hp_set, for callers that validate with a weaker load of their own,
- *   keeps the explicit fence: release store, seq_cst fence.
+ *   x86-64 the store is one XCHG (itself a full barrier) instead of MOV +
+ *   MFENCE, on AArch64 STLR then LDAR are ordered without a DMB.  With a
+ *   fence of its own between them, P1 could be release and P2 acquire
+ *   (Michael's form: the fence-fence rule, C11 7.17.3p11, replaces p9 and
+ *   p10), which is what lf_hp_set offers; protect does not, because the
+ *   folded form needs no separate fence instruction (x86-64: XCHG in
+ *   place of MOV + MFENCE; AArch64: STLR, LDAR and no DMB) and has no
+ *   fence for TSan to miss.
+ *   lf_hp_set, for callers that validate with a weaker load of their own:
+ *   release store (H1), then lf_fence_seq_cst() (H2).
  * - clear / overwrite of a hazard (release) pairs with scan's acquire load
- *   of that hazard: the reader's last accesses to an object happen before
- *   the scanner that no longer sees it reclaims it.
- * - records list: seq_cst CAS on push, acquire load when walking.  The
+ *   of that hazard (S2): the reader's last accesses to an object happen
+ *   before the scanner that no longer sees it reclaims it.
+ * - records list: seq_cst CAS on push (A1), acquire load when walking.  The
  *   acquire pairs with the push's release half (the record's fields).
  *   Records pushed after a scan: a scan ignores records pushed after its
- *   list load L.  L follows the scan's fence F and reads a value older
- *   than the push P, and P is seq_cst, so F precedes P in S (C++20
+ *   list load L.  L follows the scan's fence S1 and reads a value older
+ *   than the push A1, and A1 is seq_cst, so S1 precedes A1 in S (C++20
  *   [atomics.order]p4.3); every protect by an owner of the record happens
- *   after P, so its seq_cst reload follows P, hence F, in S, and sees the
- *   removal.  A release P would leave only the reader's seq_cst store and
- *   load after P, which the C11/C++ model does not order after P against
- *   F (a store-buffering shape), although x86, AArch64 and POWER do.
- *   Under LF_TSAN the barrier RMW gives the same by synchronisation.
+ *   after A1, so its seq_cst reload follows A1, hence S1, in S, and sees
+ *   the removal.  A release A1 would leave only the reader's seq_cst store
+ *   and load after A1, which the C11/C++ model does not order after A1
+ *   against S1 (a store-buffering shape), although x86, AArch64 and POWER
+ *   do.
  * - record ownership: acquire CAS to take a released record, release store
  *   to release it; the retired list, cache and scratch pass between owners
  *   through that pair.
  *
- * LF_TSAN: ThreadSanitizer does not model atomic_thread_fence (and gcc
- * rejects it under -fsanitize=thread with -Werror=tsan).  Under LF_TSAN
- * both sides replace their fence with a seq_cst fetch-add on one word of
- * the domain: protect after its (release) hazard store, scan before its
- * hazard loads.  RMWs on one word are totally ordered and each reads the
- * one before, so the second synchronises with the first: if the reader's
- * came first, its hazard store happens before the scanner's load of it; if
- * the scanner's came first, the removal happens before the reader's
- * reload.  That is the same guarantee in release/acquire terms TSan
- * tracks, and it is correct C11 on its own (just slower: one shared line).
+ * ThreadSanitizer.  Every atomic access above has the same order in TSan
+ * builds as in others, and lf_hp_domain has the same layout (no field
+ * depends on LF_TSAN: tests/tsan_races/layout.c checks it across
+ * translation units).  The two fences, S1 and H2, are lf_fence_seq_cst(),
+ * which TSan cannot see (platform.h).  Each exists only to order a store
+ * before a later load of another location (store buffering): S1 orders
+ * the caller's unlink before the scan's loads of the slots, H2 orders the
+ * hazard store before the caller's validating reload.  That order decides
+ * which values the loads may return; it is not a happens-before edge, and
+ * TSan, which checks happens-before, needs none of it: the hardware fence
+ * still runs, so TSan builds execute the correct algorithm.  What TSan
+ * does not see: in C11 a seq_cst fence is also a release fence and an
+ * acquire fence, so it synchronises relaxed atomics around it (C11
+ * 7.17.4).  No pairing in this file uses that: every edge lfkit needs is
+ * a release access read by an acquire access, which TSan models.  Only a
+ * user whose own relaxed atomics rely on the fence inside lf_hp_scan or
+ * lf_hp_set for ordering (which this header does not promise) gets a
+ * report from TSan where C11 has none.  TSan sees no order the real build
+ * lacks, so it still reports a user's race across protect and scan
+ * (tests/tsan_races/hp_scan_then_protect.c; docs/tsan.md).
  */
 #ifndef LFKIT_HP_H
 #define LFKIT_HP_H
@@ -130,29 +145,12 @@ struct lf_hp_domain {
     LF_CACHE_ALIGNED _Atomic(lf_hp_rec *) records;  /* push-only list */
     _Atomic(size_t) nrecords;     /* records ever created */
     unsigned slots;               /* K, immutable after init */
-#if LF_TSAN
-    _Atomic(unsigned long) tsan_barrier; /* see LF_TSAN in the file comment */
-#endif
 };
 
 /* R = max(2H, LF_HP_SCAN_MIN) for H hazards. */
 static inline size_t lf_hp_scan_threshold(size_t hazards)
 {
     return 2 * hazards > LF_HP_SCAN_MIN ? 2 * hazards : LF_HP_SCAN_MIN;
-}
-
-/*
- * The full fence of the protocol, in scan and lf_hp_set: a seq_cst fence;
- * under LF_TSAN a seq_cst RMW on the domain's shared word (file comment).
- */
-static inline void lf_hp__fence(lf_hp_domain *d)
-{
-#if LF_TSAN
-    atomic_fetch_add_explicit(&d->tsan_barrier, 1, memory_order_seq_cst);
-#else
-    (void)d;
-    atomic_thread_fence(memory_order_seq_cst);
-#endif
 }
 
 /*
@@ -167,9 +165,6 @@ static inline lf_status lf_hp_domain_init(lf_hp_domain *d, unsigned slots_per_re
     /* relaxed: quiescent; published by whatever hands d to other threads */
     atomic_store_explicit(&d->records, (lf_hp_rec *)NULL, memory_order_relaxed);
     atomic_store_explicit(&d->nrecords, (size_t)0, memory_order_relaxed);
-#if LF_TSAN
-    atomic_store_explicit(&d->tsan_barrier, 0ul, memory_order_relaxed);
-#endif
     d->slots = slots_per_rec;
     return LF_OK;
 }
@@ -276,7 +271,7 @@ static inline lf_hp_rec *lf_hp_rec_acquire(lf_hp_domain *d)
     do {
         r->next = head;
         LF_STRESS_POINT();
-        /* seq_cst, not just release.  Release publishes the initialised
+        /* (A1) seq_cst, not just release.  Release publishes the initialised
          * record to the acquire loads of acquire and scan.  seq_cst puts
          * the push in S, so a scan whose (fence-preceded) list load missed
          * it precedes it in S, and so precedes every protect of an owner of
@@ -326,11 +321,14 @@ static inline void lf_hp_set(lf_hp_rec *r, unsigned slot, void *p)
 {
     if (r == NULL || slot >= r->nslots)
         return;
-    /* release: orders our accesses to the object this slot protected
-     * before it is seen replaced (pairs with scan's acquire load) */
+    /* (H1) release: orders our accesses to the object this slot
+     * protected before it is seen replaced (pairs with scan's acquire
+     * load, S2) */
     atomic_store_explicit(&r->hazard[slot], p, memory_order_release);
-    /* pairs with the fence in lf_hp_scan */
-    lf_hp__fence(r->domain);
+    /* (H2) full fence: orders H1 before the caller's validating reload;
+     * pairs with S1 in lf_hp_scan (C11 7.17.3p11).  Store before load
+     * only, no happens-before needed: invisible to TSan (file comment). */
+    lf_fence_seq_cst();
 }
 
 /*
@@ -342,13 +340,10 @@ static inline void lf_hp_publish(lf_hp_rec *r, unsigned slot, void *p)
 {
     if (r == NULL || slot >= r->nslots)
         return;
-#if LF_TSAN
-    lf_hp_set(r, slot, p);
-#else
-    /* seq_cst: with the caller's seq_cst reload, ordered against the fence
-     * in lf_hp_scan (file comment); includes release, as in lf_hp_set */
+    /* (P1) seq_cst: with the caller's seq_cst reload (P2), ordered against
+     * the fence S1 in lf_hp_scan (file comment); includes release, as H1
+     * in lf_hp_set.  The same order in TSan builds. */
     atomic_store_explicit(&r->hazard[slot], p, memory_order_seq_cst);
-#endif
 }
 
 /*
@@ -368,9 +363,9 @@ static inline void *lf_hp_protect(lf_hp_rec *r, unsigned slot, _Atomic(void *) c
     for (;;) {
         LF_STRESS_POINT();
         lf_hp_publish(r, slot, p);
-        /* seq_cst: the validation of lf_hp_publish's protocol; also
-         * acquire, pairing with the release store or CAS that put p in
-         * *src, so the object's contents are visible to us */
+        /* (P2) seq_cst: the validation of lf_hp_publish's protocol (pairs
+         * with S1); also acquire, pairing with the release store or CAS
+         * that put p in *src, so the object's contents are visible to us */
         void *again = atomic_load_explicit(src, memory_order_seq_cst);
         if (again == p)
             return p;
@@ -476,10 +471,13 @@ static inline void lf_hp_scan(lf_hp_rec *r)
     if (r == NULL)
         return;
     lf_hp_domain *d = r->domain;
-    /* pairs with lf_hp_publish + seq_cst reload, and with lf_hp_set's
-     * fence: a hazard published before it is seen below, one published
-     * after it fails its validation */
-    lf_hp__fence(d);
+    /* (S1) full fence: orders the caller's unlink of every retired node
+     * (a store, before the retire) before the loads of the slots (S2);
+     * pairs with P1 + P2 in lf_hp_protect and with H2 in lf_hp_set: a
+     * hazard published before it is seen below, one published after it
+     * fails its validation.  Store before load only, no happens-before
+     * needed: invisible to TSan (file comment). */
+    lf_fence_seq_cst();
     /* acquire: pairs with the push in lf_hp_rec_acquire (its release
      * half).  Records pushed after this load are safe to ignore: the push
      * is seq_cst, so it follows our fence in S, and so does every protect
@@ -497,9 +495,9 @@ static inline void lf_hp_scan(lf_hp_rec *r)
     if (sorted) {
         for (lf_hp_rec *p = records; p != NULL; p = p->next) {
             for (unsigned i = 0; i < r->nslots; i++) {
-                /* acquire: pairs with the release clear/overwrite of the
-                 * slot; a reader's last use of an object happens before
-                 * we reclaim it */
+                /* (S2) acquire: pairs with the release clear/overwrite of
+                 * the slot; a reader's last use of an object happens
+                 * before we reclaim it */
                 void *h = atomic_load_explicit(&p->hazard[i], memory_order_acquire);
                 if (h != NULL)
                     r->scratch[nsnap++] = (uintptr_t)h;
@@ -554,10 +552,11 @@ static inline void lf_hp__push_retired(lf_hp_rec *r, lf_hp_node *n, void *obj,
  * lf_stack_node for lf_stack_pop_hp) has been removed from every shared
  * structure; reclaim(n) runs exactly once, on this record's scan (or its
  * next owner's, or domain destroy), once no slot holds obj.  Allocates
- * nothing for n (intrusive) and never fails.  The one exception to "no
- * allocation": the scan it may trigger grows r's snapshot array when H has
- * outgrown every earlier scan of r (at most log2(H) times in r's life),
- * and scans without it if that allocation fails (lf_hp_scan).  Owner of r.
+ * nothing per node (n is intrusive) and never fails; the record's scan
+ * array may grow when H has grown: the scan it may trigger enlarges r's
+ * snapshot array when H has outgrown every earlier scan of r (at most
+ * log2(H) times in r's life), and scans without it if that allocation
+ * fails (lf_hp_scan).  Owner of r.
  * NULL r, n or reclaim: no effect (n is not retired).
  */
 static inline void lf_hp_retire(lf_hp_rec *r, lf_hp_node *n, void *obj,
