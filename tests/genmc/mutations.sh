@@ -17,11 +17,13 @@ while IFS='|' read -r name header from to client model; do
   from=$(printf '%s' "$from" | sed 's/^ *//; s/ *$//') to=$(printf '%s' "$to" | sed 's/^ *//; s/ *$//')
   dir=$scratch/$name
   rm -rf "$dir" && mkdir -p "$dir" && cp -r "$top/include" "$dir/"
-  n=$(FROM=$from perl -0ne '$n = () = /\Q$ENV{FROM}\E/g; print $n' "$dir/include/lfkit/$header")
+  # the text as a pattern: literal pieces, any white space between them
+  pattern='join("\\s+", map { quotemeta } split(/\s+/, $ENV{FROM}))'
+  n=$(FROM=$from perl -0ne "\$p = $pattern; \$n = () = /\$p/g; print \$n" "$dir/include/lfkit/$header")
   if [ "$n" != 1 ]; then
     printf 'STALE %-28s %s: the text to weaken occurs %s times\n' "$name" "$header" "$n"; missed=$((missed + 1)); continue
   fi
-  FROM=$from TO=$to perl -0pi -e 's/\Q$ENV{FROM}\E/$ENV{TO}/' "$dir/include/lfkit/$header"
+  FROM=$from TO=$to perl -0pi -e "\$p = $pattern; s/\$p/\$ENV{TO}/" "$dir/include/lfkit/$header"
   if GENMC_MODELS=$model "$here/run.sh" "$genmc" "$dir/include" "$client" >"$dir/run.log" 2>&1; then
     printf 'MISSED %-27s %s: %s still passes\n' "$name" "$header" "$client"; missed=$((missed + 1))
   else
