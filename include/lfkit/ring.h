@@ -2,14 +2,14 @@
  * lfkit/ring.h - bounded MPMC FIFO ring of void * values, lock-free.
  *
  * Source: R. Nikolaev, "A Scalable, Portable, and Memory-Efficient
- * Lock-Free FIFO Queue", DISC 2019 (full version arXiv:1908.04511):
- * Section 4, the Scalable Circular Queue (SCQ) of indices, and the queue
- * of arbitrary values built from two such rings that the paper describes
- * before it (Section 3: "aq" holds the indices of allocated data slots,
- * "fq" the free ones).  lf_ring__index_enqueue and lf_ring__index_dequeue
- * are SCQ's enqueue and dequeue, lf_ring__catchup its catchup.  (The
- * figure numbers of the paper could not be checked here; the sections
- * are named by their content: see docs/ring.md.)
+ * Lock-Free FIFO Queue", DISC 2019 (full version arXiv:1908.04511): the
+ * Scalable Circular Queue (SCQ) of indices, with its threshold and
+ * catchup, and the queue of arbitrary values the paper builds from two
+ * such rings ("aq" holds the indices of data slots in use, "fq" the free
+ * ones).  lf_ring__index_enqueue and lf_ring__index_dequeue are SCQ's
+ * enqueue and dequeue, lf_ring__catchup its catchup.  (The paper's section
+ * and figure numbers could not be checked while this was written, so the
+ * parts are named by content; docs/ring.md says the same.)
  *
  * Which calls may run concurrently with which:
  *
@@ -21,8 +21,8 @@
  *   lf_ring_init/destroy | nothing (quiescent)
  *
  * The index rings.  A ring of capacity n (a power of two) has two index
- * rings of 2n entries each, as the paper requires ("2n entries for n
- * elements": Section 4).  Each entry is one 64-bit word:
+ * rings of 2n entries each, as the paper requires for n indices.
+ * Each entry is one 64-bit word:
  *
  *   bits [order+1, 64)  cycle: which lap of the ring wrote it
  *   bit  order          IsSafe (cleared by a dequeuer that had to skip an
@@ -40,7 +40,7 @@
  * moves tail up to head (catchup), so tail never lags far behind.  The
  * threshold (3n - 1, reset by every successful enqueue, decremented by
  * every futile dequeue attempt) bounds the work of dequeuers on an empty
- * ring: when it is negative, dequeue returns at once (Section 4's argument
+ * ring: when it is negative, dequeue returns at once (the paper's argument
  * that no value can be missed once 3n - 1 attempts failed).
  *
  * The values.  enqueue takes a free index i from fq (none left: LF_FULL),
@@ -64,7 +64,7 @@
  *    by the dequeuer that skips an empty entry) are one here, BOT: both
  *    are treated alike by enqueue and dequeue.
  *
- * Progress: enqueue and dequeue are lock-free (Section 4); a thread stalled
+ * Progress: enqueue and dequeue are lock-free (the paper's proof); a thread stalled
  * anywhere inside an operation never stops the others.  Nothing is
  * allocated after init and nothing needs reclaiming.
  *
@@ -85,8 +85,8 @@
  *
  * Memory: per place of capacity (after rounding to a power of two),
  * 2 index rings x 2 entries x 8 bytes + one void * = 40 bytes on 64-bit
- * targets, 36 on 32-bit ones, in one allocation, plus about 1 KiB for the
- * lf_ring itself (cache-line padding).  2^24 places take 640 MiB.
+ * targets, 36 on 32-bit ones, in one allocation, plus the lf_ring itself
+ * (9 cache lines: 1152 bytes where LF_CACHELINE is 128).  2^24 places take 640 MiB.
  *
  * Alignment: lf_ring is aligned to LF_CACHELINE (each index ring's head,
  * tail and threshold have a line each); allocate it statically, on the
