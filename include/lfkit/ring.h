@@ -245,6 +245,7 @@ static inline bool lf_ring__index_dequeue(lf_ring *r, lf_ring_index *q, uint64_t
         for (;;) {
             uint64_t ecycle = lf_ring__word_cycle(r, w);
             if (ecycle == hcycle) {
+                LF_STRESS_POINT();
                 /* our lap's enqueue wrote it: consume.  (R9) seq_cst OR:
                  * index becomes BOT, cycle and IsSafe stay */
                 atomic_fetch_or_explicit(&e->word, bot, memory_order_seq_cst);
@@ -274,6 +275,7 @@ static inline bool lf_ring__index_dequeue(lf_ring *r, lf_ring_index *q, uint64_t
         /* nothing for us at h.  (R11) seq_cst: tail, in S with R1 and R13 */
         uint64_t t = atomic_load_explicit(&q->tail, memory_order_seq_cst);
         if (t <= h + 1) {
+            LF_STRESS_POINT();
             lf_ring__catchup(q, t, h + 1);
             /* (R12) seq_cst: count the failed attempt (pairs with R5, R6) */
             atomic_fetch_sub_explicit(&q->threshold, 1, memory_order_seq_cst);
