@@ -82,7 +82,9 @@ static size_t ring_put(ring_run *s, void *const *values, size_t n)
 {
     switch (s->kind) {
     case KIND_SPSC:
-        return n == 1 ? (lf_spsc_push(&s->spsc, values[0]) == LF_OK) : lf_spsc_push_bulk(&s->spsc, values, n);
+        if (n == 1)
+            return lf_spsc_push(&s->spsc, values[0]) == LF_OK;
+        return lf_spsc_push_bulk(&s->spsc, values, n);
     case KIND_RING:
         for (size_t i = 0; i < n; i++)
             if (lf_ring_enqueue(&s->ring, values[i]) != LF_OK)
@@ -170,7 +172,8 @@ static void ring_producer(ring_run *s, unsigned p)
     uint64_t seq = 0;
     bool check_full = s->producers == 1 && s->consumers == 1;
     unsigned spins = 0;
-    while (stress_running(s->r) && seq < RING_MAX_PER_PRODUCER - RING_MAX_BATCH && !ring_failed(s)) {
+    while (stress_running(s->r) && seq < RING_MAX_PER_PRODUCER - RING_MAX_BATCH &&
+           !ring_failed(s)) {
         void *batch[RING_MAX_BATCH];
         size_t n = ring_batch(s, &rng);
         for (size_t i = 0; i < n; i++)

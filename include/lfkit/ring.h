@@ -245,6 +245,8 @@ static inline bool lf_ring__index_dequeue(lf_ring *r, lf_ring_index *q, uint64_t
         for (;;) {
             uint64_t ecycle = lf_ring__word_cycle(r, w);
             if (ecycle == hcycle) {
+                /* only the enqueue of position h writes lap(h) with an
+                 * index (a dequeuer writes lap(h) only at its own h) */
                 LF_STRESS_POINT();
                 /* our lap's enqueue wrote it: consume.  (R9) seq_cst OR:
                  * index becomes BOT, cycle and IsSafe stay */
@@ -287,7 +289,7 @@ static inline bool lf_ring__index_dequeue(lf_ring *r, lf_ring_index *q, uint64_t
     }
 }
 
-/* Fill q with positions [from, to) holding the given indices (to - from <= n), rest empty. */
+/* Initialise q over entries: empty, or (full) holding indices 0..n-1 at positions 2n..3n-1. */
 static inline void lf_ring__index_init(lf_ring *r, lf_ring_index *q, lf_ring_entry *entries,
                                        bool full)
 {

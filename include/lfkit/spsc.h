@@ -120,7 +120,10 @@ static inline size_t lf_spsc__ready(lf_spsc *q, size_t head, size_t want)
     return ready;
 }
 
-/* lf_spsc_push: append value (NULL allowed).  Producer only.  LF_OK, LF_FULL, or LF_EINVAL (q NULL). */
+/*
+ * lf_spsc_push: append value (NULL allowed).  Producer only.  LF_OK,
+ * LF_FULL, or LF_EINVAL (q NULL).
+ */
 static inline lf_status lf_spsc_push(lf_spsc *q, void *value)
 {
     if (q == NULL)
@@ -136,7 +139,10 @@ static inline lf_status lf_spsc_push(lf_spsc *q, void *value)
     return LF_OK;
 }
 
-/* lf_spsc_pop: remove the oldest value into *value.  Consumer only.  LF_OK, LF_EMPTY, or LF_EINVAL. */
+/*
+ * lf_spsc_pop: remove the oldest value into *value.  Consumer only.
+ * LF_OK, LF_EMPTY (*value untouched), or LF_EINVAL (q or value NULL).
+ */
 static inline lf_status lf_spsc_pop(lf_spsc *q, void **value)
 {
     if (q == NULL || value == NULL)
