@@ -255,6 +255,7 @@ Test(ring, interleaved_operations)
 typedef struct stall_arg {
     lf_ring *r;
     lf_status status;
+    void *got; /* what a stalled dequeue returned */
 } stall_arg;
 
 static void *stalled_enqueue(void *p)
@@ -269,7 +270,7 @@ Test(ring, stalled_enqueue_blocks_no_one, .timeout = 30)
 {
     lf_ring r;
     ring_init_ok(&r, 4);
-    stall_arg a = {&r, LF_EINVAL};
+    stall_arg a = {&r, LF_EINVAL, NULL};
     pthread_t t;
     cr_assert_eq(pthread_create(&t, NULL, stalled_enqueue, &a), 0);
     while (!atomic_load(&ring_stalled))
@@ -292,6 +293,44 @@ Test(ring, stalled_enqueue_blocks_no_one, .timeout = 30)
     cr_assert_eq(lf_ring_dequeue(&r, &v), LF_OK);
     cr_assert_eq(v, val(1000), "the resumed enqueue's value arrives");
     cr_assert_eq(lf_ring_dequeue(&r, &v), LF_EMPTY);
+    ring_destroy_checked(&r);
+}
+
+static void *stalled_dequeue(void *p)
+{
+    stall_arg *a = (stall_arg *)p;
+    ring_stall_me = true;
+    a->status = lf_ring_dequeue(a->r, &a->got);
+    return NULL;
+}
+
+/* A dequeue stalled in the middle holds its place too: LF_FULL counts it. */
+Test(ring, stalled_dequeue_holds_its_place, .timeout = 30)
+{
+    lf_ring r;
+    ring_init_ok(&r, 4);
+    cr_assert_eq(lf_ring_enqueue(&r, val(1)), LF_OK);
+    stall_arg a = {&r, LF_EINVAL, NULL};
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, stalled_dequeue, &a), 0);
+    while (!atomic_load(&ring_stalled))
+        ;
+    for (uintptr_t i = 2; i <= 4; i++)
+        cr_assert_eq(lf_ring_enqueue(&r, val(i)), LF_OK);
+    cr_assert_eq(lf_ring_enqueue(&r, val(5)), LF_FULL,
+                 "three values and the stalled dequeue hold all four places");
+    void *v;
+    for (uintptr_t i = 2; i <= 4; i++) {
+        cr_assert_eq(lf_ring_dequeue(&r, &v), LF_OK);
+        cr_assert_eq(v, val(i), "the stalled dequeue owns value 1; the rest stay in order");
+    }
+    cr_assert_eq(lf_ring_dequeue(&r, &v), LF_EMPTY);
+    atomic_store(&ring_release, true);
+    pthread_join(t, NULL);
+    cr_assert_eq(a.status, LF_OK);
+    cr_assert_eq(a.got, val(1));
+    for (uintptr_t i = 6; i <= 9; i++)
+        cr_assert_eq(lf_ring_enqueue(&r, val(i)), LF_OK, "its place came back");
     ring_destroy_checked(&r);
 }
 
