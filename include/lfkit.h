@@ -10,5 +10,8 @@
 #include <lfkit/queue.h>
 #include <lfkit/deque.h>
 #include <lfkit/pool.h>
+#include <lfkit/ring.h>
+#include <lfkit/spsc.h>
+#include <lfkit/mpsc.h>
 
 #endif /* LFKIT_H */

@@ -64,6 +64,22 @@ typedef struct contract {
     void (*pool_run)(lf_pool *, lf_task *);
     void (*task_spawn)(lf_task *, lf_task *);
     void (*task_sync)(lf_task *, lf_task *);
+    lf_status (*ring_init)(lf_ring *, size_t);
+    lf_status (*ring_enqueue)(lf_ring *, void *);
+    lf_status (*ring_dequeue)(lf_ring *, void **);
+    size_t (*ring_capacity)(const lf_ring *);
+    void (*ring_destroy)(lf_ring *);
+    lf_status (*spsc_init)(lf_spsc *, size_t);
+    lf_status (*spsc_push)(lf_spsc *, void *);
+    lf_status (*spsc_pop)(lf_spsc *, void **);
+    size_t (*spsc_push_bulk)(lf_spsc *, void *const *, size_t);
+    size_t (*spsc_pop_bulk)(lf_spsc *, void **, size_t);
+    size_t (*spsc_capacity)(const lf_spsc *);
+    void (*spsc_destroy)(lf_spsc *);
+    void (*mpsc_init)(lf_mpsc *);
+    void (*mpsc_push)(lf_mpsc *, lf_mpsc_node *);
+    lf_status (*mpsc_pop)(lf_mpsc *, lf_mpsc_node **);
+    bool (*mpsc_is_empty)(const lf_mpsc *);
 } contract;
 
 static const contract api = {
@@ -119,6 +135,22 @@ static const contract api = {
     lf_pool_run,
     lf_task_spawn,
     lf_task_sync,
+    lf_ring_init,
+    lf_ring_enqueue,
+    lf_ring_dequeue,
+    lf_ring_capacity,
+    lf_ring_destroy,
+    lf_spsc_init,
+    lf_spsc_push,
+    lf_spsc_pop,
+    lf_spsc_push_bulk,
+    lf_spsc_pop_bulk,
+    lf_spsc_capacity,
+    lf_spsc_destroy,
+    lf_mpsc_init,
+    lf_mpsc_push,
+    lf_mpsc_pop,
+    lf_mpsc_is_empty,
 };
 
 Test(contract, signatures_match_api_md)
@@ -130,6 +162,9 @@ Test(contract, signatures_match_api_md)
     cr_assert(api.hp_protect == lf_hp_protect);
     cr_assert(api.task_sync == lf_task_sync);
     cr_assert(api.tagged_cas == lf_tagged_cas);
+    cr_assert(api.ring_dequeue == lf_ring_dequeue);
+    cr_assert(api.spsc_push_bulk == lf_spsc_push_bulk);
+    cr_assert(api.mpsc_pop == lf_mpsc_pop);
 }
 
 Test(contract, constants_and_status_codes)
@@ -140,6 +175,8 @@ Test(contract, constants_and_status_codes)
     cr_assert(LF_TSAN == 0 || LF_TSAN == 1);
     cr_assert(LF_HAS_DWCAS == 0 || LF_HAS_DWCAS == 1);
     cr_assert_geq(LF_HP_MAX_SLOTS, 4);
+    cr_assert_geq(LF_RING_MAX_CAPACITY, (size_t)1 << 24);
+    cr_assert_geq(LF_SPSC_MAX_CAPACITY, (size_t)1 << 24);
 #if defined(__x86_64__) || defined(__aarch64__)
     cr_assert_eq(LF_CACHELINE, 128);
 #else
@@ -158,6 +195,9 @@ Test(contract, padded_types_are_cache_line_aligned)
     cr_assert_eq(alignof(lf_deque), LF_CACHELINE);
     cr_assert_eq(alignof(lf_hp_domain), LF_CACHELINE);
     cr_assert_eq(alignof(lf_pool), LF_CACHELINE);
+    cr_assert_eq(alignof(lf_ring), LF_CACHELINE);
+    cr_assert_eq(alignof(lf_spsc), LF_CACHELINE);
+    cr_assert_eq(alignof(lf_mpsc), LF_CACHELINE);
 }
 
 typedef struct wrapped {
