@@ -19,7 +19,11 @@
  * pushes and pops at the back; a queue enqueues at the back and dequeues at
  * the front; a Chase-Lev deque's owner pushes and pops at the back and its
  * thieves steal at the front.  A result of LF_RETRY (a steal that lost a
- * race, API.md) changes nothing and may be placed anywhere in its interval.
+ * race, an MPSC pop that met a half-done push: API.md) changes nothing and
+ * may be placed anywhere in its interval.  A bounded container's LF_FULL
+ * is legal, as API.md defines it, when the values queued plus the
+ * operations in progress (those overlapping the full push in time, an
+ * over-approximation of "in progress at that point") reach the capacity.
  *
  * The shared counter orders the threads around every operation, so these
  * rounds are not ThreadSanitizer coverage of the structures (the other
@@ -48,6 +52,7 @@ typedef struct lin_event {
     lf_status status; /* LF_OK, LF_EMPTY or LF_RETRY */
     uintptr_t value; /* the pushed value, or the popped one when status is LF_OK */
     unsigned thread;
+    unsigned overlapping; /* operations of other threads overlapping this one (lin_check fills it) */
 } lin_event;
 
 typedef struct lin_seq {
@@ -63,6 +68,7 @@ typedef struct lin_memo_entry {
 typedef struct lin_checker {
     const lin_event *ev;
     unsigned nev;
+    unsigned capacity; /* 0: unbounded */
     const lin_seq *final;
     lin_memo_entry *memo; /* LIN_MEMO_SLOTS refuted states; when full, nothing more is remembered */
     unsigned memo_used;
@@ -80,17 +86,19 @@ static inline bool lin_seq_equal(const lin_seq *a, const lin_seq *b)
 }
 
 /* Applies e to s; false when e's recorded result is impossible in state s. */
-static inline bool lin_apply(lin_seq *s, const lin_event *e)
+static inline bool lin_apply(lin_seq *s, const lin_event *e, unsigned capacity)
 {
     if (e->status == LF_EMPTY)
         return s->n == 0;
+    if (e->status == LF_FULL)
+        return capacity != 0 && e->op == LIN_PUSH_BACK && s->n + e->overlapping >= capacity;
     if (e->status == LF_RETRY)
         return true; /* no effect */
     if (e->status != LF_OK)
         return false;
     switch (e->op) {
     case LIN_PUSH_BACK:
-        if (s->n == LIN_MAX_VALUES)
+        if (s->n == LIN_MAX_VALUES || (capacity != 0 && s->n == capacity))
             return false;
         s->v[s->n++] = e->value;
         return true;
@@ -152,7 +160,7 @@ static inline bool lin_search(lin_checker *c, uint32_t done, const lin_seq *s)
         if ((done & (UINT32_C(1) << i)) || c->ev[i].invoke > first_response)
             continue; /* placed already, or some pending operation finished before it began */
         lin_seq next = *s;
-        if (lin_apply(&next, &c->ev[i]) && lin_search(c, done | (UINT32_C(1) << i), &next))
+        if (lin_apply(&next, &c->ev[i], c->capacity) && lin_search(c, done | (UINT32_C(1) << i), &next))
             return true;
     }
     if (done != 0)
@@ -160,16 +168,29 @@ static inline bool lin_search(lin_checker *c, uint32_t done, const lin_seq *s)
     return false;
 }
 
+/* How many operations of other threads overlap ev[i] in time. */
+static inline unsigned lin_overlap_count(const lin_event *ev, unsigned nev, unsigned i)
+{
+    unsigned n = 0;
+    for (unsigned j = 0; j < nev; j++)
+        n += ev[j].thread != ev[i].thread && ev[j].invoke < ev[i].response &&
+             ev[i].invoke < ev[j].response;
+    return n;
+}
+
 /*
  * True when the history ev[0..nev) (nev <= LIN_MAX_EVENTS) has a
- * linearization from `initial` to `final`.  memo: LIN_MEMO_SLOTS entries of
- * scratch space (contents ignored).
+ * linearization from `initial` to `final` in a container holding at most
+ * capacity values (0: unbounded).  Fills each event's overlapping count.
+ * memo: LIN_MEMO_SLOTS entries of scratch space (contents ignored).
  */
-static inline bool lin_check(const lin_event *ev, unsigned nev, const lin_seq *initial,
+static inline bool lin_check(lin_event *ev, unsigned nev, unsigned capacity, const lin_seq *initial,
                              const lin_seq *final, lin_memo_entry *memo)
 {
+    for (unsigned i = 0; i < nev; i++)
+        ev[i].overlapping = lin_overlap_count(ev, nev, i);
     memset(memo, 0, LIN_MEMO_SLOTS * sizeof *memo);
-    lin_checker c = {ev, nev, final, memo, 0};
+    lin_checker c = {ev, nev, capacity, final, memo, 0};
     return lin_search(&c, 0, initial);
 }
 

@@ -6,7 +6,9 @@
  * every result and the drained contents.  A failing round prints its
  * history.  One scenario per container: Treiber stack (LIFO), Michael-Scott
  * queue (FIFO), Chase-Lev deque (owner LIFO at the back, thieves FIFO at the
- * front, LF_RETRY a no-op).
+ * front, LF_RETRY a no-op), SCQ ring (FIFO, capacity 4, LF_FULL as API.md
+ * defines it), SPSC ring (one producer, one consumer) and MPSC queue
+ * (thread 0 the consumer, LF_RETRY a no-op).
  */
 #include "stress.h"
 #include "lincheck.h"
@@ -18,6 +20,8 @@ enum { LIN_MAX_THREADS = 4, LIN_OPS_PER_THREAD = 4, LIN_MAX_PREFILL = 3 };
 /* A container under test, driven through three calls: what differs per structure. */
 typedef struct lin_target {
     const char *name;
+    unsigned capacity;                                         /* 0: unbounded */
+    unsigned max_threads;                                      /* 0: LIN_MAX_THREADS */
     bool (*reset)(void *obj);                                  /* quiescent, before the prefill */
     lin_op (*choose)(unsigned thread, uint64_t *rng);          /* the next operation of a thread */
     lf_status (*call)(void *obj, unsigned thread, lin_op op, uintptr_t *value);
@@ -58,7 +62,7 @@ static void lin_worker(void *arg, unsigned thread)
         e->invoke = lin_tick(&rd->clock);
         e->status = rd->t->call(rd->obj, thread, e->op, &e->value);
         e->response = lin_tick(&rd->clock);
-        if (e->op == LIN_PUSH_BACK && e->status != LF_OK) {
+        if (e->op == LIN_PUSH_BACK && e->status != LF_OK && !(e->status == LF_FULL && rd->t->capacity)) {
             stress_fail(rd->r, "%s: push returned status %d", rd->t->name, (int)e->status);
             return;
         }
@@ -70,12 +74,7 @@ static unsigned lin_overlapping(const lin_event *ev, unsigned nev)
 {
     unsigned n = 0;
     for (unsigned i = 0; i < nev; i++)
-        for (unsigned j = 0; j < nev; j++)
-            if (ev[j].thread != ev[i].thread && ev[j].invoke < ev[i].response &&
-                ev[i].invoke < ev[j].response) {
-                n++;
-                break;
-            }
+        n += ev[i].overlapping > 0;
     return n;
 }
 
@@ -92,6 +91,8 @@ static bool lin_rounds(const stress_opts *o, stress_report *r, const lin_target 
     rd->obj = obj;
     rd->r = r;
     rd->nthreads = o->threads >= LIN_MAX_THREADS ? LIN_MAX_THREADS : 3;
+    if (t->max_threads != 0 && rd->nthreads > t->max_threads)
+        rd->nthreads = t->max_threads;
     uint64_t rng = stress_seed(o, 0);
     unsigned long rounds = 0, overlapping = 0;
     double start = stress_now();
@@ -124,7 +125,7 @@ static bool lin_rounds(const stress_opts *o, stress_report *r, const lin_target 
         }
         t->drain(obj, &final);
         unsigned nev = rd->nthreads * LIN_OPS_PER_THREAD;
-        if (!lin_check(rd->ev, nev, &initial, &final, memo)) {
+        if (!lin_check(rd->ev, nev, t->capacity, &initial, &final, memo)) {
             lin_print(stderr, t->name, rd->ev, nev, &initial, &final);
             ok = stress_fail(r, "%s: round %lu has no linearization (history on stderr)", t->name, rounds);
             break;
@@ -202,7 +203,7 @@ static void lin_stack_drain(void *obj, lin_seq *out)
 
 bool stress_lin_stack(const stress_opts *o, stress_report *r)
 {
-    static const lin_target target = {"lf_stack", lin_stack_reset, lin_stack_choose, lin_stack_call,
+    static const lin_target target = {"lf_stack", 0, 0, lin_stack_reset, lin_stack_choose, lin_stack_call,
                                       lin_stack_drain};
     lin_stack *s = (lin_stack *)stress_aligned_calloc(1, sizeof *s);
     if (s == NULL)
@@ -254,7 +255,7 @@ static void lin_queue_drain(void *obj, lin_seq *out)
 
 bool stress_lin_queue(const stress_opts *o, stress_report *r)
 {
-    static const lin_target target = {"lf_queue", lin_queue_reset, lin_queue_choose, lin_queue_call,
+    static const lin_target target = {"lf_queue", 0, 0, lin_queue_reset, lin_queue_choose, lin_queue_call,
                                       lin_queue_drain};
     lin_queue *q = (lin_queue *)stress_aligned_calloc(1, sizeof *q);
     if (q == NULL)
@@ -327,7 +328,7 @@ static void lin_deque_drain(void *obj, lin_seq *out)
 
 bool stress_lin_deque(const stress_opts *o, stress_report *r)
 {
-    static const lin_target target = {"lf_deque", lin_deque_reset, lin_deque_choose, lin_deque_call,
+    static const lin_target target = {"lf_deque", 0, 0, lin_deque_reset, lin_deque_choose, lin_deque_call,
                                       lin_deque_drain};
     lin_deque *d = (lin_deque *)stress_aligned_calloc(1, sizeof *d);
     if (d == NULL)
@@ -336,5 +337,175 @@ bool stress_lin_deque(const stress_opts *o, stress_report *r)
     if (d->live)
         lf_deque_destroy(&d->deque);
     free(d);
+    return ok;
+}
+
+/* ---- SCQ ring: enqueue at the back, dequeue at the front, capacity 4 ---- */
+
+enum { LIN_RING_CAPACITY = 4 };
+
+typedef struct lin_ring {
+    lf_ring ring;
+    bool live;
+} lin_ring;
+
+static bool lin_ring_reset(void *obj)
+{
+    lin_ring *q = (lin_ring *)obj;
+    if (!q->live)
+        q->live = lf_ring_init(&q->ring, LIN_RING_CAPACITY) == LF_OK;
+    return q->live; /* drained by the previous round */
+}
+
+static lf_status lin_ring_call(void *obj, unsigned thread, lin_op op, uintptr_t *value)
+{
+    lin_ring *q = (lin_ring *)obj;
+    (void)thread;
+    if (op == LIN_PUSH_BACK)
+        return lf_ring_enqueue(&q->ring, (void *)*value);
+    void *v = NULL;
+    lf_status st = lf_ring_dequeue(&q->ring, &v);
+    *value = (uintptr_t)v;
+    return st;
+}
+
+static void lin_ring_drain(void *obj, lin_seq *out)
+{
+    lin_ring *q = (lin_ring *)obj;
+    void *v;
+    out->n = 0;
+    while (out->n < LIN_MAX_VALUES && lf_ring_dequeue(&q->ring, &v) == LF_OK)
+        out->v[out->n++] = (uintptr_t)v;
+}
+
+bool stress_lin_ring(const stress_opts *o, stress_report *r)
+{
+    static const lin_target target = {"lf_ring", LIN_RING_CAPACITY, 0, lin_ring_reset, lin_queue_choose,
+                                      lin_ring_call, lin_ring_drain};
+    lin_ring *q = (lin_ring *)stress_aligned_calloc(1, sizeof *q);
+    if (q == NULL)
+        return stress_fail(r, "out of memory");
+    bool ok = lin_rounds(o, r, &target, q);
+    if (q->live)
+        lf_ring_destroy(&q->ring);
+    free(q);
+    return ok;
+}
+
+/* ---- SPSC ring: thread 0 the producer, thread 1 the consumer (and main between rounds) ---- */
+
+typedef struct lin_spsc {
+    lf_spsc ring;
+    bool live;
+} lin_spsc;
+
+static bool lin_spsc_reset(void *obj)
+{
+    lin_spsc *q = (lin_spsc *)obj;
+    if (!q->live)
+        q->live = lf_spsc_init(&q->ring, LIN_RING_CAPACITY) == LF_OK;
+    return q->live;
+}
+
+static lin_op lin_spsc_choose(unsigned thread, uint64_t *rng)
+{
+    (void)rng;
+    return thread == 0 ? LIN_PUSH_BACK : LIN_POP_FRONT;
+}
+
+static lf_status lin_spsc_call(void *obj, unsigned thread, lin_op op, uintptr_t *value)
+{
+    lin_spsc *q = (lin_spsc *)obj;
+    (void)thread;
+    if (op == LIN_PUSH_BACK)
+        return lf_spsc_push(&q->ring, (void *)*value);
+    void *v = NULL;
+    lf_status st = lf_spsc_pop(&q->ring, &v);
+    *value = (uintptr_t)v;
+    return st;
+}
+
+static void lin_spsc_drain(void *obj, lin_seq *out)
+{
+    lin_spsc *q = (lin_spsc *)obj;
+    void *v;
+    out->n = 0;
+    while (out->n < LIN_MAX_VALUES && lf_spsc_pop(&q->ring, &v) == LF_OK)
+        out->v[out->n++] = (uintptr_t)v;
+}
+
+bool stress_lin_spsc(const stress_opts *o, stress_report *r)
+{
+    static const lin_target target = {"lf_spsc", LIN_RING_CAPACITY, 2, lin_spsc_reset, lin_spsc_choose,
+                                      lin_spsc_call, lin_spsc_drain};
+    lin_spsc *q = (lin_spsc *)stress_aligned_calloc(1, sizeof *q);
+    if (q == NULL)
+        return stress_fail(r, "out of memory");
+    bool ok = lin_rounds(o, r, &target, q);
+    if (q->live)
+        lf_spsc_destroy(&q->ring);
+    free(q);
+    return ok;
+}
+
+/* ---- Vyukov MPSC: thread 0 the consumer, the others push ---- */
+
+typedef struct lin_mpsc_item {
+    lf_mpsc_node link;
+    uintptr_t value;
+} lin_mpsc_item;
+
+typedef struct lin_mpsc {
+    lf_mpsc queue;
+    lin_mpsc_item items[LIN_MAX_PREFILL + 1 + LIN_MAX_EVENTS]; /* item v carries value v */
+} lin_mpsc;
+
+static bool lin_mpsc_reset(void *obj)
+{
+    (void)obj; /* drained by the previous round */
+    return true;
+}
+
+static lin_op lin_mpsc_choose(unsigned thread, uint64_t *rng)
+{
+    (void)rng;
+    return thread == 0 ? LIN_POP_FRONT : LIN_PUSH_BACK;
+}
+
+static lf_status lin_mpsc_call(void *obj, unsigned thread, lin_op op, uintptr_t *value)
+{
+    lin_mpsc *q = (lin_mpsc *)obj;
+    (void)thread;
+    if (op == LIN_PUSH_BACK) {
+        q->items[*value].value = *value;
+        lf_mpsc_push(&q->queue, &q->items[*value].link);
+        return LF_OK;
+    }
+    lf_mpsc_node *n = NULL;
+    lf_status st = lf_mpsc_pop(&q->queue, &n);
+    if (st == LF_OK)
+        *value = lf_container_of(n, lin_mpsc_item, link)->value;
+    return st;
+}
+
+static void lin_mpsc_drain(void *obj, lin_seq *out)
+{
+    lin_mpsc *q = (lin_mpsc *)obj;
+    lf_mpsc_node *n;
+    out->n = 0;
+    while (out->n < LIN_MAX_VALUES && lf_mpsc_pop(&q->queue, &n) == LF_OK)
+        out->v[out->n++] = lf_container_of(n, lin_mpsc_item, link)->value;
+}
+
+bool stress_lin_mpsc(const stress_opts *o, stress_report *r)
+{
+    static const lin_target target = {"lf_mpsc", 0, 0, lin_mpsc_reset, lin_mpsc_choose, lin_mpsc_call,
+                                      lin_mpsc_drain};
+    lin_mpsc *q = (lin_mpsc *)stress_aligned_calloc(1, sizeof *q);
+    if (q == NULL)
+        return stress_fail(r, "out of memory");
+    lf_mpsc_init(&q->queue);
+    bool ok = lin_rounds(o, r, &target, q);
+    free(q);
     return ok;
 }
