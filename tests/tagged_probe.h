@@ -32,9 +32,6 @@
 #elif defined(__s390x__) && !defined(LF_NO_DWCAS)
 #define TAGGED_EXPECT_TARGET "s390x, cdsg"
 #define TAGGED_EXPECT_TAG_BITS 64
-#elif defined(__powerpc64__) && defined(_ARCH_PWR8) && !defined(LF_NO_DWCAS)
-#define TAGGED_EXPECT_TARGET "POWER8+, lqarx/stqcx."
-#define TAGGED_EXPECT_TAG_BITS 64
 #elif UINTPTR_MAX <= 0xFFFFFFFFu
 #define TAGGED_EXPECT_TARGET "32-bit pointers, packed 32+32"
 #define TAGGED_EXPECT_TAG_BITS 32

@@ -72,14 +72,13 @@ typedef enum lf_status {
 /*
  * LF_HAS_DWCAS: 1 where lf_atomic_tagged is two machine words changed by a
  * lock-free double-width CAS: x86-64 (cmpxchg16b), AArch64 (CASP, or
- * LDXP/STXP), s390x (CDSG), 64-bit POWER8 and later (lqarx/stqcx.).  Only
- * with 64-bit pointers: x32 and AArch64 ILP32 pack instead.  0 elsewhere and
+ * LDXP/STXP), s390x (CDSG).  Only with 64-bit pointers: x32 and AArch64
+ * ILP32 pack instead.  0 elsewhere (POWER included: see tagged.h) and
  * with -DLF_NO_DWCAS: pointer and tag packed in one 64-bit word (tagged.h
  * lists each target's representation and tag width).
  */
 #if !defined(LF_NO_DWCAS) && (defined(__GNUC__) || defined(__clang__)) && defined(__LP64__) && \
-    (defined(__x86_64__) || defined(__aarch64__) || defined(__s390x__) ||                      \
-     (defined(__powerpc64__) && defined(_ARCH_PWR8)))
+    (defined(__x86_64__) || defined(__aarch64__) || defined(__s390x__))
 #define LF_HAS_DWCAS 1
 #else
 #define LF_HAS_DWCAS 0

@@ -12,7 +12,7 @@
  * inline assembly, outside C11 anyway, and each of these architectures
  * defines it: an aligned 8-byte load is single-copy atomic and a 16-byte
  * locked or exclusive update is atomic with respect to it (x86 LOCK, the
- * Arm and Power exclusives, CDSG), so each word read is a value some CAS
+ * Arm exclusives and CASP, CDSG), so each word read is a value some CAS
  * (or init) wrote.  A load may still pair words of two different updates;
  * lf_tagged_load documents that, and the CAS never relies on it.  TSan
  * builds use no mixed sizes at all (arch/dwcas_tsan.h): TSan's 16-byte

@@ -7,8 +7,8 @@
  *  - 32-bit pointers (armhf, i686, x32, AArch64 ILP32): 32 + 32.  Every
  *    pointer fits.
  *  - AArch64 LP64: 48 + 16 (user VA below 2^48 with 48-bit VAs).
- *  - other 64-bit targets (riscv64, x86-64, ppc64 before POWER8,
- *    loongarch64, ...): 47 + 17 (Linux's default user space there is
+ *  - other 64-bit targets (riscv64, ppc64le, x86-64, loongarch64, ...):
+ *    47 + 17 (Linux's default user space there is
  *    below 2^47; see tagged.h for when it is not).
  * lf_tagged_fits checks exactly that the bits above the pointer field are
  * zero, so nothing is truncated silently.
