@@ -21,6 +21,8 @@
  *     x86-64 and other 64-bit     bits, tag in the high 17; 64-bit C11 CAS
  *     targets with -DLF_NO_DWCAS
  *   AArch64 -DLF_NO_DWCAS       pointer in the low 48 bits, tag 16           16  ptr < 2^48
+ *   TSan builds of the DWCAS    the same two words, through TSan's 16-byte   64  every pointer
+ *     targets                   atomics (arch/dwcas_tsan.h)
  *
  * POWER8's quadword lqarx/stqcx. would give ppc64le a 64-bit tag, but the
  * qemu-user this project runs (7.2) never completes a stqcx. (GCC's own
