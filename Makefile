@@ -147,6 +147,8 @@ CROSS_CC_s390x            := s390x-linux-gnu-gcc
 CROSS_CC_i686             := i686-linux-gnu-gcc
 CROSS_CC_x32              := x86_64-linux-gnux32-gcc
 CROSS_CC_x86_64-nodwcas   := gcc -DLF_NO_DWCAS
+CROSS_CC_i686-clang       := clang --target=i686-linux-gnu
+CROSS_CC_armhf-clang      := clang --target=arm-linux-gnueabihf
 CROSS_RUN_aarch64         := qemu-aarch64 -cpu cortex-a57
 CROSS_RUN_aarch64-lse     := qemu-aarch64 -cpu max
 CROSS_RUN_armhf           := qemu-arm
@@ -155,7 +157,8 @@ CROSS_RUN_ppc64le         := qemu-ppc64le
 CROSS_RUN_s390x           := qemu-s390x
 CROSS_RUN_i686            :=
 CROSS_TARGETS := aarch64 aarch64-lse armhf riscv64 ppc64le s390x i686
-CROSS_CHECK   := $(CROSS_TARGETS) aarch64-nodwcas x32 x86_64-nodwcas
+# The clang entries assert that clang lays the 64-bit atomics out as gcc does.
+CROSS_CHECK   := $(CROSS_TARGETS) aarch64-nodwcas x32 x86_64-nodwcas i686-clang armhf-clang
 CROSS_SECONDS ?= 1
 CROSS_THREADS ?= 4
 # -Wno-psabi: i686 gcc notes that _Atomic 64-bit member alignment changed in GCC 11.1 (lfkit pins it to 8).
