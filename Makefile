@@ -9,8 +9,11 @@
 #   make tsan / asan     longer stress under ThreadSanitizer / AddressSanitizer+UBSan
 #   make bench           comparison tables (bench/results/*.csv, docs/BENCHMARKS.md), then plots
 #                        (docs/plots/*.svg) and the guide's table (docs/choosing.md) from them
-#   make check-headers   every header alone: gcc/clang C11/C17/C2x, g++/clang++ C++23, AArch64 cross
-#   make aarch64-stress  stress, cross-built for AArch64 (LDAXP/STLXP and LSE CASPAL) and run under qemu-user
+#   make check-headers   every header alone: gcc/clang C11/C17/C2x, g++/clang++ C++23, and cross-compiled
+#                        for every CROSS_CHECK target (plus tests/cross_layout.c's layout asserts)
+#   make cross-stress    short stress, cross-built static for every CROSS_TARGETS target, run under qemu-user
+#                        (i686 natively); one target: make cross-stress-riscv64
+#   make verify          GenMC model checking of tests/genmc (GENMC=path/to/genmc)
 #   make install PREFIX=/usr/local   headers, lfkit.pc, lib/cmake/lfkit (no cmake needed)
 #   make consumers       pkg-config and CMake (find_package, add_subdirectory, FetchContent) users, from scratch
 #   make examples        build and run examples/*.c (plain and TSan)
@@ -26,7 +29,9 @@ TEST_SECONDS ?= 2
 
 WARN     := -Wall -Wextra -Wpedantic -Werror
 CFLAGS   := -std=c11 $(WARN) -g -Iinclude -pthread -D_GNU_SOURCE
-HEADERS  := include/lfkit.h $(wildcard include/lfkit/*.h)
+# PUBLIC_HEADERS each compile alone; include/lfkit/arch/*.h are private parts of tagged.h.
+PUBLIC_HEADERS := include/lfkit.h $(wildcard include/lfkit/*.h)
+HEADERS  := $(PUBLIC_HEADERS) $(wildcard include/lfkit/arch/*.h)
 UNIT_SRC := $(wildcard tests/test_*.c)
 TEST_HEADERS := $(wildcard tests/*.h)
 STRESS_SRC := stress/main.c $(wildcard stress/stress_*.c)
@@ -47,10 +52,13 @@ HOOK_asan       := -DLF_STRESS_HOOK=stress_delay
 VARIANT_delay   := -O2
 
 STRESS_RUN = --seconds $(1) --threads $(THREADS) --seed $(SEED) $(if $(ONLY),--only $(ONLY))
-TEST_PKGS  := libcriterion-dev clang gcc-aarch64-linux-gnu cmake pkg-config
+CROSS_CC_PKGS := gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu \
+                 gcc-s390x-linux-gnu gcc-i686-linux-gnu gcc-x86-64-linux-gnux32
+TEST_PKGS  := libcriterion-dev clang cmake pkg-config $(CROSS_CC_PKGS)
+CROSS_PKGS := $(CROSS_CC_PKGS) qemu-user
 BENCH_PKGS := libck-dev liburcu-dev libtbb-dev libomp-dev gnuplot-nox
 
-.PHONY: verify all test readme-example tsan-races stress-short aarch64-stress deps-aarch64 unit stress tsan asan bench check-headers install clean deps-test deps-bench
+.PHONY: verify all test readme-example tsan-races stress-short cross-stress deps-cross unit stress tsan asan bench check-headers install clean deps-test deps-bench
 
 all: build/plain/unit build/plain/stress
 
@@ -158,7 +166,7 @@ verify:
 CHECK_C   := gcc clang
 CHECK_STD := c11 c17 c2x
 check-headers: deps-test
-	@set -e; for h in $(HEADERS); do inc=$${h#include/}; \
+	@set -e; for h in $(PUBLIC_HEADERS); do inc=$${h#include/}; \
 	  for cc in $(CHECK_C); do for std in $(CHECK_STD); do \
 	    printf '#include <%s>\n' $$inc | $$cc -std=$$std $(WARN) -Iinclude -fsyntax-only -x c - \
 	      || { echo "FAIL: $$inc with $$cc -std=$$std"; exit 1; }; done; done; \
@@ -167,19 +175,58 @@ check-headers: deps-test
 	  printf '#include <%s>\n' $$inc | clang++ -std=c++2b $(WARN) -Iinclude -fsyntax-only -x c++ - \
 	    || { echo "FAIL: $$inc with clang++ -std=c++2b"; exit 1; }; \
 	done
-	@for arch in armv8-a armv8.1-a; do \
-	  aarch64-linux-gnu-gcc -march=$$arch -std=c11 $(WARN) -Iinclude -c tests/aarch64_dwcas.c -o /dev/null \
-	    || { echo "FAIL: AArch64 ($$arch) cross-compile"; exit 1; }; done
-	@echo "check-headers: $(words $(HEADERS)) headers clean (gcc, clang: $(CHECK_STD); g++, clang++: C++23; AArch64 cross)"
+	@set -e; for h in $(PUBLIC_HEADERS); do inc=$${h#include/}; \
+	  $(foreach t,$(CROSS_CHECK),printf '#include <%s>\n' $$inc | \
+	    $(CROSS_CC_$(t)) -std=c11 $(WARN) -Iinclude -fsyntax-only -x c - \
+	    || { echo "FAIL: $$inc for $(t)"; exit 1; };) done
+	@set -e; $(foreach t,$(CROSS_CHECK),$(CROSS_CC_$(t)) -std=c11 $(WARN) -Wno-psabi -O2 -Iinclude -D_GNU_SOURCE \
+	  -c tests/cross_layout.c -o /dev/null || { echo "FAIL: tests/cross_layout.c for $(t)"; exit 1; };)
+	@echo "check-headers: $(words $(PUBLIC_HEADERS)) headers clean (gcc, clang: $(CHECK_STD); g++, clang++: C++23;" \
+	  "cross, C11: $(CROSS_CHECK))"
 
-# The AArch64 double-width CAS, run rather than only compiled: qemu-user emulates
-# the instructions (on an x86 host it does not emulate Arm's weaker memory order).
-AARCH64_ARCHS := armv8-a armv8.1-a
-aarch64-stress: deps-aarch64
-	@mkdir -p build; set -e; for arch in $(AARCH64_ARCHS); do \
-	  aarch64-linux-gnu-gcc -march=$$arch $(CFLAGS) -O2 $(HOOK_delay) -static $(STRESS_SRC) -o build/stress-$$arch -lm; \
-	  echo "== stress, AArch64 $$arch under qemu"; \
-	  qemu-aarch64 -cpu max build/stress-$$arch $(call STRESS_RUN,$(TEST_SECONDS)); done
+# Cross targets: the compiler (with its flags) and what runs the result (empty: the host kernel).
+# qemu-user emulates each target's instructions, so this runs the per-target tagged-pointer code,
+# layouts and 32-bit/big-endian portability for real; on an x86 host it does not emulate a weaker
+# memory order (guest threads run on host threads with x86 ordering), so the memory orders rest on
+# the C11 arguments in the headers, not on this.  armv8-a runs on a Cortex-A57 model (no LSE, so
+# libc's and libgcc's outline atomics take their LL/SC paths too).
+CROSS_CC_aarch64          := aarch64-linux-gnu-gcc -march=armv8-a
+CROSS_CC_aarch64-lse      := aarch64-linux-gnu-gcc -march=armv8.1-a
+CROSS_CC_aarch64-nodwcas  := aarch64-linux-gnu-gcc -DLF_NO_DWCAS
+CROSS_CC_armhf            := arm-linux-gnueabihf-gcc
+CROSS_CC_riscv64          := riscv64-linux-gnu-gcc
+CROSS_CC_ppc64le          := powerpc64le-linux-gnu-gcc
+CROSS_CC_s390x            := s390x-linux-gnu-gcc
+CROSS_CC_i686             := i686-linux-gnu-gcc
+CROSS_CC_x32              := x86_64-linux-gnux32-gcc
+CROSS_CC_x86_64-nodwcas   := gcc -DLF_NO_DWCAS
+CROSS_CC_i686-clang       := clang --target=i686-linux-gnu
+CROSS_CC_armhf-clang      := clang --target=arm-linux-gnueabihf
+CROSS_RUN_aarch64         := qemu-aarch64 -cpu cortex-a57
+CROSS_RUN_aarch64-lse     := qemu-aarch64 -cpu max
+CROSS_RUN_armhf           := qemu-arm
+CROSS_RUN_riscv64         := qemu-riscv64
+CROSS_RUN_ppc64le         := qemu-ppc64le
+CROSS_RUN_s390x           := qemu-s390x
+CROSS_RUN_i686            :=
+CROSS_TARGETS := aarch64 aarch64-lse armhf riscv64 ppc64le s390x i686
+# The clang entries assert that clang lays the 64-bit atomics out as gcc does.
+CROSS_CHECK   := $(CROSS_TARGETS) aarch64-nodwcas x32 x86_64-nodwcas i686-clang armhf-clang
+CROSS_SECONDS ?= 1
+CROSS_THREADS ?= 4
+# -Wno-psabi: i686 gcc notes that _Atomic 64-bit member alignment changed in GCC 11.1 (lfkit pins it to 8).
+CROSS_CFLAGS = -std=c11 $(WARN) -Wno-psabi -O2 -Iinclude -pthread -D_GNU_SOURCE $(HOOK_delay) -static
+
+cross-stress: deps-cross
+	$(MAKE) $(CROSS_TARGETS:%=cross-stress-%)
+
+cross-stress-%: build/cross/%/stress
+	@echo "== stress, $* ($(CROSS_CC_$*), run by $(or $(CROSS_RUN_$*),the host kernel))"
+	$(CROSS_RUN_$*) $< --seconds $(CROSS_SECONDS) --threads $(CROSS_THREADS) --seed $(SEED) $(if $(ONLY),--only $(ONLY))
+
+build/cross/%/stress: $(STRESS_SRC) stress/stress.h stress/scenarios.def $(TEST_HEADERS) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CROSS_CC_$*) $(CROSS_CFLAGS) $(STRESS_SRC) -o $@ -lm
 
 # ---- Packaging: the version, make install, package consumers, examples, bench report ----
 # The version is written once, in include/lfkit/version.h; lfkit.pc and the CMake
@@ -194,9 +241,10 @@ LFKIT_SUBST := sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LFKIT_VERSION@|$(LFKIT_VER
 .PHONY: consumers examples
 
 install:
-	install -d $(DESTDIR)$(PREFIX)/include/lfkit $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/cmake/lfkit
+	install -d $(DESTDIR)$(PREFIX)/include/lfkit/arch $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/cmake/lfkit
 	install -m 644 include/lfkit.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 include/lfkit/*.h $(DESTDIR)$(PREFIX)/include/lfkit/
+	install -m 644 include/lfkit/arch/*.h $(DESTDIR)$(PREFIX)/include/lfkit/arch/
 	$(LFKIT_SUBST) lfkit.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/lfkit.pc
 	$(LFKIT_SUBST) cmake/lfkitConfig.cmake.in > $(DESTDIR)$(PREFIX)/lib/cmake/lfkit/lfkitConfig.cmake
 	$(LFKIT_SUBST) cmake/lfkitConfigVersion.cmake.in > $(DESTDIR)$(PREFIX)/lib/cmake/lfkit/lfkitConfigVersion.cmake
@@ -276,8 +324,8 @@ deps-test:
 deps-bench:
 	$(call ENSURE_PKGS,$(BENCH_PKGS))
 
-deps-aarch64:
-	$(call ENSURE_PKGS,gcc-aarch64-linux-gnu qemu-user)
+deps-cross:
+	$(call ENSURE_PKGS,$(CROSS_PKGS))
 
 clean:
 	rm -rf build

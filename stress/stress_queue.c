@@ -64,9 +64,16 @@ typedef struct queue_run {
     _Atomic(uint64_t) **seen;           /* per producer: a bit per seq, set when dequeued */
 } queue_run;
 
+/* A value: the producer above QUEUE_SEQ_SHIFT, its seq (< 2^25) below; fits 32-bit pointers too. */
+#if UINTPTR_MAX > 0xFFFFFFFFu
+#define QUEUE_SEQ_SHIFT 32
+#else
+#define QUEUE_SEQ_SHIFT 25 /* up to 127 producers */
+#endif
+
 static void *queue_value(unsigned producer, uint64_t seq)
 {
-    return (void *)(uintptr_t)((uint64_t)producer << 32 | seq);
+    return (void *)(uintptr_t)((uint64_t)producer << QUEUE_SEQ_SHIFT | seq);
 }
 
 static void queue_producer(queue_run *s, unsigned p)
@@ -113,8 +120,8 @@ static bool queue_consume_one(queue_run *s, lf_hp_rec *rec, int64_t *last)
         return stress_fail(s->r, "dequeue returned %d", (int)st);
     }
     uint64_t x = (uint64_t)(uintptr_t)v;
-    unsigned p = (unsigned)(x >> 32);
-    int64_t seq = (int64_t)(x & 0xffffffffu);
+    unsigned p = (unsigned)(x >> QUEUE_SEQ_SHIFT);
+    int64_t seq = (int64_t)(x & ((UINT64_C(1) << QUEUE_SEQ_SHIFT) - 1));
     if (p >= s->producers || seq >= QUEUE_MAX_PER_PRODUCER) {
         atomic_store(&s->abort, true);
         return stress_fail(s->r, "dequeued a value never enqueued (%#llx)", (unsigned long long)x);

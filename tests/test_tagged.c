@@ -1,9 +1,12 @@
-/* Unit tests: lfkit/tagged.h (run in both DWCAS and -DLF_NO_DWCAS builds). */
-#include <lfkit/tagged.h>
-
+/*
+ * Unit tests: lfkit/tagged.h, run in the DWCAS (x86-64: 64-bit tag) and
+ * -DLF_NO_DWCAS (x86-64: 47-bit pointer, 17-bit tag) builds.  The
+ * single-thread probes are shared with the `tagged_probe` stress scenario,
+ * which runs them on every target of `make cross-stress`; tagged_probe.h
+ * states the tag width per target.
+ */
+#include "tagged_probe.h"
 #include "test_util.h"
-
-#include <stdalign.h>
 
 static int a, b, c;
 
@@ -85,17 +88,44 @@ Test(tagged, detach_takes_pointer_keeps_tag)
     cr_assert_null(lf_tagged_detach(&t));
 }
 
-Test(tagged, layout)
+Test(tagged, representation_is_as_the_table_says)
 {
-#if LF_HAS_DWCAS
-    cr_assert_eq(sizeof(lf_atomic_tagged), 2 * sizeof(void *));
-    cr_assert_eq(alignof(lf_atomic_tagged), 2 * sizeof(void *));
-#else
-    cr_assert_eq(sizeof(lf_atomic_tagged), 8);
-#endif
+    const char *why = tagged_probe_representation();
+    cr_assert_null(why, "%s", why);
+    cr_log_info("tagged: %s, %d-bit tag", TAGGED_EXPECT_TARGET, (int)LF_TAGGED_TAG_BITS);
 }
 
-#if !LF_HAS_DWCAS
+Test(tagged, tag_wraps_inside_its_field)
+{
+    const char *why = tagged_probe_wrap();
+    cr_assert_null(why, "%s", why);
+}
+
+Test(tagged, real_allocations_fit_and_round_trip)
+{
+    const char *why = tagged_probe_allocations();
+    cr_assert_null(why, "%s", why);
+}
+
+Test(tagged, fits_is_exact_for_constructed_pointers)
+{
+    unsigned fitting;
+    const char *why = tagged_probe_constructed(&fitting);
+    cr_assert_null(why, "%s", why);
+    cr_assert(fitting > 0);
+}
+
+/* The ABA probe at k = 1, 4, 8, 15, 16, 17, 20: the stale CAS fails iff the tag has more than k bits. */
+Test(tagged, aba_probe_fails_the_stale_cas_below_the_tag_width, .timeout = 60)
+{
+    static const unsigned ks[] = {1, 4, 8, 15, 16, 17, 20};
+    for (unsigned i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+        const char *why = tagged_probe_aba(ks[i]);
+        cr_assert_null(why, "%s", why);
+    }
+}
+
+#if LF_TAGGED_TAG_BITS <= 20
 Test(tagged, packed_tag_wraps_modulo_its_width)
 {
     lf_atomic_tagged t;
@@ -135,12 +165,8 @@ Test(tagged, concurrent_tag_counts_every_success, .timeout = 60)
     test_run_threads(THREADS, swing_worker, s);
     uint64_t successes = (uint64_t)THREADS * SWINGS;
     lf_tagged end = lf_tagged_load(&s->word);
-#if LF_HAS_DWCAS
-    cr_assert_eq(end.tag, successes, "tag %lu after %lu successful CASes", (unsigned long)end.tag,
-                 (unsigned long)successes);
-#else
-    cr_assert_eq(end.tag, successes & LF_TAGGED_TAG_MASK, "the packed tag counts modulo its width");
-#endif
+    cr_assert_eq(end.tag, successes & LF_TAGGED_TAG_MASK, "tag %llu after %llu successful CASes (modulo 2^%d)",
+                 (unsigned long long)end.tag, (unsigned long long)successes, (int)LF_TAGGED_TAG_BITS);
     cr_assert(end.ptr == (void *)&a || end.ptr == (void *)&b, "a CAS installed a foreign pointer");
     free(s);
 }

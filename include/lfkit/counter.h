@@ -16,7 +16,10 @@
  * reads every line (see lf_sharded_counter_sum).
  *
  * Alignment: lf_padded_counter is aligned to, and exactly the size of,
- * LF_CACHELINE.  lf_counter and lf_sharded_counter have natural alignment.
+ * LF_CACHELINE.  lf_counter is 8-byte aligned on every target (i686 gcc
+ * would give an 8-byte atomic member 4: a 64-bit atomic straddling a cache
+ * line is a split lock, and its loads there can tear).  lf_sharded_counter
+ * has natural alignment.
  */
 #ifndef LFKIT_COUNTER_H
 #define LFKIT_COUNTER_H
@@ -24,8 +27,11 @@
 #include <lfkit/platform.h>
 
 typedef struct lf_counter {
-    _Atomic(uint64_t) value;
+    LF_ALIGNED(8) _Atomic(uint64_t) value;
 } lf_counter;
+
+LF_STATIC_ASSERT(sizeof(lf_counter) == 8 && LF_ALIGNOF(lf_counter) == 8,
+                 "lf_counter: one 8-aligned 64-bit word on every target");
 
 /* Static initialiser: lf_counter c = LF_COUNTER_INIT(0); */
 #define LF_COUNTER_INIT(v) { (v) }
@@ -82,6 +88,10 @@ static inline bool lf_counter_cas(lf_counter *c, uint64_t *expected, uint64_t de
 typedef struct lf_padded_counter {
     LF_CACHE_ALIGNED _Atomic(uint64_t) value;
 } lf_padded_counter;
+
+LF_STATIC_ASSERT(sizeof(lf_padded_counter) == LF_CACHELINE &&
+                     LF_ALIGNOF(lf_padded_counter) == LF_CACHELINE,
+                 "lf_padded_counter: exactly one cache line");
 
 /* Quiescent. */
 static inline void lf_padded_counter_init(lf_padded_counter *c, uint64_t v)

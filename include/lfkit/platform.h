@@ -49,6 +49,15 @@ typedef enum lf_status {
 #endif
 #define LF_CACHE_ALIGNED LF_ALIGNED(LF_CACHELINE)
 
+/* LF_STATIC_ASSERT(cond, msg), LF_ALIGNOF(type): valid in C11..C2x and in C++. */
+#ifdef __cplusplus
+#define LF_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#define LF_ALIGNOF(type) alignof(type)
+#else
+#define LF_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#define LF_ALIGNOF(type) _Alignof(type)
+#endif
+
 /* LF_TSAN: 1 when compiled under ThreadSanitizer (gcc or clang). */
 #if defined(__SANITIZE_THREAD__)
 #define LF_TSAN 1
@@ -62,12 +71,15 @@ typedef enum lf_status {
 #endif
 
 /*
- * LF_HAS_DWCAS: 1 where lf_atomic_tagged uses a lock-free double-width
- * CAS (cmpxchg16b on x86-64, CASP or LDAXP/STLXP on AArch64).
- * -DLF_NO_DWCAS selects the portable single-word fallback (see tagged.h).
+ * LF_HAS_DWCAS: 1 where lf_atomic_tagged is two machine words changed by a
+ * lock-free double-width CAS: x86-64 (cmpxchg16b), AArch64 (CASP, or
+ * LDXP/STXP), s390x (CDSG).  Only with 64-bit pointers: x32 and AArch64
+ * ILP32 pack instead.  0 elsewhere (POWER included: see tagged.h) and
+ * with -DLF_NO_DWCAS: pointer and tag packed in one 64-bit word (tagged.h
+ * lists each target's representation and tag width).
  */
-#if !defined(LF_NO_DWCAS) && (defined(__GNUC__) || defined(__clang__)) && \
-    (defined(__x86_64__) || defined(__aarch64__))
+#if !defined(LF_NO_DWCAS) && (defined(__GNUC__) || defined(__clang__)) && defined(__LP64__) && \
+    (defined(__x86_64__) || defined(__aarch64__) || defined(__s390x__))
 #define LF_HAS_DWCAS 1
 #else
 #define LF_HAS_DWCAS 0

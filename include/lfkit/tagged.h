@@ -5,37 +5,67 @@
  * "Multiprogramming and multiprocessing examples", free-pool manipulation)
  * as used by Treiber's stack (IBM RJ 5118, 1986).
  *
- * Two representations, chosen at compile time (LF_HAS_DWCAS, platform.h):
+ * Every successful lf_tagged_cas adds one to the tag (modulo 2^tag bits).
+ * Per target (LF_TAGGED_TAG_BITS says the width; "run" = the stress suite
+ * runs there under `make cross-stress`, "compiled" = compiled only):
  *
- *  - LF_HAS_DWCAS == 1 (x86-64, AArch64): two machine words, {ptr, tag},
- *    16-byte aligned, compared and swapped together by a double-width CAS:
- *    LOCK CMPXCHG16B on x86-64; CASPAL on AArch64 with LSE (ARMv8.1,
- *    __ARM_FEATURE_ATOMICS), otherwise an LDAXP/STLXP loop.  Inline
- *    assembly, so users need neither -mcx16 nor libatomic.  The tag is a
- *    full word: it never wraps in practice.
+ *   target                      representation, CAS                         tag  lf_tagged_fits
+ *   x86-64 (run)                {ptr, tag} 2 words, 16-aligned; cmpxchg16b   64  every pointer
+ *   AArch64 LP64 (run)          as above; CASPAL (-march=armv8.1-a and      64  every pointer,
+ *                               later), else an LDAXP/STLXP loop                 top-byte tags too
+ *   s390x (run)                 as above; CDSG                              64  every pointer
+ *   32-bit: armhf, i686 (run);  one 64-bit word {32-bit ptr, 32-bit tag},    32  every pointer
+ *     x32 (compiled)            8-aligned; 64-bit C11 CAS (ldrexd/strexd,
+ *                               cmpxchg8b, cmpxchg)
+ *   riscv64, ppc64le (run);     one 64-bit word, pointer in the low 47       17  ptr < 2^47
+ *     x86-64 and other 64-bit     bits, tag in the high 17; 64-bit C11 CAS
+ *     targets with -DLF_NO_DWCAS
+ *   AArch64 -DLF_NO_DWCAS       pointer in the low 48 bits, tag 16           16  ptr < 2^48
+ *   TSan builds of the DWCAS    the same two words, through TSan's 16-byte   64  every pointer
+ *     targets                   atomics (arch/dwcas_tsan.h)
  *
- *  - LF_HAS_DWCAS == 0 (other targets, or -DLF_NO_DWCAS): one 64-bit
- *    atomic word.  With 64-bit pointers the pointer takes the low 48 bits
- *    and the tag the high 16, which requires every pointer stored to fit
- *    in 48 bits (true for user-space addresses on x86-64 with 4-level
- *    paging and on AArch64 with 48-bit VAs; not for 57-bit or 52-bit
- *    address spaces, nor for tagged/PAC-signed pointers).  With 32-bit
- *    pointers the tag takes the other 32 bits.  A 16-bit tag wraps after
- *    65536 updates: an ABA needs a thread to stall across exactly a
- *    multiple of that, which this mode accepts as its documented risk.
+ * POWER8's quadword lqarx/stqcx. would give ppc64le a 64-bit tag, but the
+ * qemu-user this project runs (7.2) never completes a stqcx. (GCC's own
+ * 16-byte CAS hangs there too), so that path could not be run and is not
+ * shipped: ppc64le packs.
  *
- * Under ThreadSanitizer (LF_TSAN) the double-width CAS goes through
- * TSan's own 128-bit atomic entry point instead of inline assembly, which
- * TSan cannot see: that way TSan records the access and its ordering.
+ * The 47 and 48 are assumptions about the user address space: Linux hands
+ * out user addresses below 2^47 on x86-64 (4-level paging; with LA57 only
+ * an mmap hint above 2^47 gets more), riscv64 (Sv39, Sv48; on Sv57 only a
+ * hint above 2^47 gets more), ppc64 and loongarch64 (128 TiB default), and
+ * below 2^48 on AArch64 (48-bit VA; 52-bit only on a hint).  A pointer
+ * outside that (a hinted high mapping, an AArch64 top-byte tag from TBI,
+ * MTE or HWASan) does not fit: lf_tagged_fits says so, and storing it is a
+ * precondition violation.  The tests check that what malloc and a default
+ * mmap return fits, on every target that is run.
+ *
+ * ABA odds.  A stale CAS (expected {P, t} read before a stall) wrongly
+ * succeeds only if, when it runs, P is back and the tag has advanced by a
+ * multiple of 2^b (b = tag bits).  On a hot free list a long stall covers
+ * an effectively random number of updates, so a stall of more than 2^b
+ * updates that ends with P on top again succeeds with odds of about 2^-b:
+ * 1 in 65536 with 16 bits, 1 in 131072 with 17, 1 in 4.3e9 with 32.  A
+ * 64-bit tag needs 2^64 updates in one stall (585 years at 10^9 per second).
+ *
+ * The per-target code is one small interface, in one file per family,
+ * chosen below: the type lf_atomic_tagged, LF_TAGGED_TAG_BITS,
+ * lf_tagged_fits, and a pair init / acquire load / seq_cst pointer load /
+ * acq_rel CAS (lf_tagged_pair_*_).  Everything else here is written once
+ * on top of it.  lf_tagged_detach in particular is a CAS loop, never a
+ * narrower exchange on half the object, so every access to an
+ * lf_atomic_tagged is one of these primitives, atomic with respect to the
+ * others in every build mode (see arch/tagged_dwcas.h for the one
+ * mixed-size access left, the two-word load outside TSan builds).
  *
  * Memory order: lf_tagged_cas is acq_rel on success (release publishes
  * what the caller wrote before installing desired; acquire takes what the
  * previous installer published) and acquire on failure (the refreshed
  * expected value is about to be dereferenced).  lf_tagged_load is acquire
- * on both words and pairs with that release.  The assembly versions are
- * at least this strong (x86 LOCK is sequentially consistent).
+ * and pairs with that release.  Assembly versions are at least this strong.
  *
- * Alignment: lf_atomic_tagged is 16-byte aligned with DWCAS, 8 otherwise.
+ * Alignment: lf_atomic_tagged is 16-byte aligned where LF_HAS_DWCAS,
+ * 8-byte aligned otherwise (also on i686, where gcc would give a plain
+ * 8-byte atomic member 4).
  */
 #ifndef LFKIT_TAGGED_H
 #define LFKIT_TAGGED_H
@@ -48,107 +78,53 @@ typedef struct lf_tagged {
     uintptr_t tag;
 } lf_tagged;
 
+/* The one place the per-target implementation is chosen. */
 #if LF_HAS_DWCAS
-
-typedef struct lf_atomic_tagged {
-    LF_ALIGNED(2 * sizeof(void *)) _Atomic(void *) ptr;
-    _Atomic(uintptr_t) tag;
-} lf_atomic_tagged;
-
-#if LF_TSAN
-/* TSan runtime entry point (compiler-rt tsan_interface_atomic.h); mo 4 = acq_rel, 2 = acquire. */
-#ifdef __cplusplus
-extern "C" {
+#include <lfkit/arch/tagged_dwcas.h> /* the two-word type every DWCAS target shares */
 #endif
-__extension__ typedef __int128 lf_tsan_int128;
-int __tsan_atomic128_compare_exchange_strong(volatile lf_tsan_int128 *a, lf_tsan_int128 *c,
-                                             lf_tsan_int128 v, int mo, int fail_mo);
-#ifdef __cplusplus
-}
-#endif
+#if LF_HAS_DWCAS && LF_TSAN
+#include <lfkit/arch/dwcas_tsan.h>
+#elif LF_HAS_DWCAS && defined(__x86_64__)
+#include <lfkit/arch/dwcas_x86_64.h>
+#elif LF_HAS_DWCAS && defined(__aarch64__)
+#include <lfkit/arch/dwcas_aarch64.h>
+#elif LF_HAS_DWCAS && defined(__s390x__)
+#include <lfkit/arch/dwcas_s390x.h>
+#else
+#include <lfkit/arch/tagged_packed64.h>
 #endif
 
-/*
- * The double-width CAS itself: if *a == {e[0], e[1]} store {d0, d1} and
- * return true; otherwise load *a into e[0], e[1] and return false.  On the
- * LDAXP/STLXP path a failure's pair is not confirmed by a store-exclusive,
- * so like lf_tagged_load's it may be torn: callers use it only as the next
- * CAS expectation, which then fails.
- */
-static inline bool lf_dwcas_(lf_atomic_tagged *a, uintptr_t e[2], uintptr_t d0, uintptr_t d1)
-{
-#if LF_TSAN
-    union { lf_tsan_int128 wide; uintptr_t w[2]; } expect, desire;
-    expect.w[0] = e[0];
-    expect.w[1] = e[1];
-    desire.w[0] = d0;
-    desire.w[1] = d1;
-    bool ok = __tsan_atomic128_compare_exchange_strong((volatile lf_tsan_int128 *)(void *)a,
-                                                       &expect.wide, desire.wide, 4, 2) != 0;
-    e[0] = expect.w[0];
-    e[1] = expect.w[1];
-    return ok;
-#elif defined(__x86_64__)
-    bool ok;
-    __asm__ __volatile__("lock cmpxchg16b %1"
-                         : "=@ccz"(ok), "+m"(*a), "+a"(e[0]), "+d"(e[1])
-                         : "b"(d0), "c"(d1)
-                         : "memory");
-    return ok;
-#elif defined(__ARM_FEATURE_ATOMICS)
-    register uintptr_t x0 __asm__("x0") = e[0];
-    register uintptr_t x1 __asm__("x1") = e[1];
-    register uintptr_t x2 __asm__("x2") = d0;
-    register uintptr_t x3 __asm__("x3") = d1;
-    __asm__ __volatile__("caspal %[x0], %[x1], %[x2], %[x3], %[mem]"
-                         : [x0] "+r"(x0), [x1] "+r"(x1), [mem] "+Q"(*a)
-                         : [x2] "r"(x2), [x3] "r"(x3)
-                         : "memory");
-    bool ok = x0 == e[0] && x1 == e[1];
-    e[0] = x0;
-    e[1] = x1;
-    return ok;
-#else /* AArch64 without LSE: load-exclusive pair, compare, store-exclusive pair. */
-    uintptr_t o0, o1;
-    uint32_t failed;
-    __asm__ __volatile__("1: ldaxp %[o0], %[o1], %[mem]\n"
-                         "   cmp %[o0], %[e0]\n"
-                         "   ccmp %[o1], %[e1], #0, eq\n"
-                         "   b.ne 2f\n"
-                         "   stlxp %w[failed], %[d0], %[d1], %[mem]\n"
-                         "   cbnz %w[failed], 1b\n"
-                         "2:"
-                         : [o0] "=&r"(o0), [o1] "=&r"(o1), [failed] "=&r"(failed), [mem] "+Q"(*a)
-                         : [e0] "r"(e[0]), [e1] "r"(e[1]), [d0] "r"(d0), [d1] "r"(d1)
-                         : "cc", "memory");
-    bool ok = o0 == e[0] && o1 == e[1];
-    e[0] = o0;
-    e[1] = o1;
-    return ok;
+/* LF_TAGGED_TAG_MASK: the largest tag; tags count modulo LF_TAGGED_TAG_MASK + 1. */
+#if LF_TAGGED_TAG_BITS >= 64
+#define LF_TAGGED_TAG_MASK ((uintptr_t)UINTPTR_MAX)
+#else
+#define LF_TAGGED_TAG_MASK ((uintptr_t)((UINT64_C(1) << LF_TAGGED_TAG_BITS) - 1))
 #endif
-}
 
-/* Quiescent: a = {ptr, 0}. */
+LF_STATIC_ASSERT(sizeof(lf_atomic_tagged) == (LF_HAS_DWCAS ? 16 : 8),
+                 "lf_atomic_tagged: two words with DWCAS, one 64-bit word otherwise");
+LF_STATIC_ASSERT(LF_ALIGNOF(lf_atomic_tagged) == sizeof(lf_atomic_tagged),
+                 "lf_atomic_tagged must be aligned to its size (no split-line atomics)");
+
+/* Quiescent: a = {ptr, 0}.  ptr must fit (lf_tagged_fits). */
 static inline void lf_tagged_init(lf_atomic_tagged *a, void *ptr)
 {
-    atomic_store_explicit(&a->ptr, ptr, memory_order_relaxed); /* relaxed: published by whatever hands a over */
-    atomic_store_explicit(&a->tag, (uintptr_t)0, memory_order_relaxed);
+    lf_tagged v;
+    v.ptr = ptr;
+    v.tag = 0;
+    lf_tagged_pair_init_(a, v); /* relaxed: published by whatever hands a over */
 }
 
 /*
- * Any thread.  Reads the two words one after the other, so the result may
- * be torn (a pointer and a tag that never stood together).  Use it only as
- * the expected value of lf_tagged_cas, which then simply fails.
+ * Any thread.  Acquire.  Where LF_HAS_DWCAS (outside TSan builds) the two
+ * words are read one after the other, so the result may be torn (a pointer
+ * and a tag that never stood together); the pointer alone was really there.
+ * Use it only as the expected value of lf_tagged_cas, which then fails and
+ * hands back a pair that did stand together.
  */
 static inline lf_tagged lf_tagged_load(const lf_atomic_tagged *a)
 {
-    lf_tagged t;
-    /* acquire (both): pairs with the release of the CAS that wrote each word, so
-       whatever the installer published (e.g. a node's next) is visible before
-       the caller dereferences t.ptr. */
-    t.tag = atomic_load_explicit(&a->tag, memory_order_acquire);
-    t.ptr = atomic_load_explicit(&a->ptr, memory_order_acquire);
-    return t;
+    return lf_tagged_pair_load_(a); /* (T1) acquire: pairs with the release of (T2) */
 }
 
 /*
@@ -157,110 +133,53 @@ static inline lf_tagged lf_tagged_load(const lf_atomic_tagged *a)
  */
 static inline void *lf_tagged_load_ptr_seq_cst(const lf_atomic_tagged *a)
 {
-    /* seq_cst: ordered after the caller's seq_cst hazard store (hp.h);
-       also acquire, pairing with the release of the CAS that wrote it */
-    return atomic_load_explicit(&a->ptr, memory_order_seq_cst);
+    /* (T3) seq_cst: ordered after the caller's seq_cst hazard store (hp.h);
+       also acquire, pairing with the release of (T2) */
+    return lf_tagged_pair_load_ptr_seq_cst_(a);
 }
 
 /*
  * Any thread.  If a holds *expected (pointer and tag), replace it by
  * {desired, expected->tag + 1} and return true; otherwise store the
- * current value in *expected and return false.  acq_rel / acquire.
+ * current value (a pair that a really held) in *expected and return false.
+ * desired must fit (lf_tagged_fits).
  */
 static inline bool lf_tagged_cas(lf_atomic_tagged *a, lf_tagged *expected, void *desired)
 {
-    uintptr_t e[2];
-    e[0] = (uintptr_t)expected->ptr;
-    e[1] = expected->tag;
-    bool ok = lf_dwcas_(a, e, (uintptr_t)desired, e[1] + 1);
-    expected->ptr = (void *)e[0];
-    expected->tag = e[1];
-    return ok;
+    lf_tagged next;
+    next.ptr = desired;
+    next.tag = (expected->tag + 1) & LF_TAGGED_TAG_MASK;
+    /* (T2) acq_rel: release publishes the caller's writes to (T1)/(T3)/(T2) of
+       later threads; acquire takes the previous installer's.  Failure acquire:
+       the refreshed expected->ptr is about to be dereferenced */
+    return lf_tagged_pair_cas_(a, expected, next);
 }
 
 /*
  * Any thread.  Atomically replaces the pointer by NULL, keeping the tag, and
  * returns the old pointer.  Safe against ABA although the tag does not move:
- * every CAS increments the tag, so the old {ptr, tag} never stands again.
+ * every CAS increments the tag, so the old {ptr, tag} never stands again
+ * (until the tag wraps: see the odds above).  Lock-free: a CAS loop that
+ * retries only when another update succeeded.
  */
 static inline void *lf_tagged_detach(lf_atomic_tagged *a)
 {
-    /* acquire: takes what the installers of the old pointer published (every
-       update is a read-modify-write, so all earlier releases are in its release sequence) */
-    return atomic_exchange_explicit(&a->ptr, NULL, memory_order_acquire);
+    lf_tagged seen = lf_tagged_pair_load_(a); /* (T1) acquire: as in lf_tagged_load */
+    for (;;) {
+        /* A NULL pointer word was really there (the load of it is atomic):
+           the object was empty at that moment, nothing to detach. */
+        if (seen.ptr == NULL)
+            return NULL;
+        LF_STRESS_POINT();
+        lf_tagged empty;
+        empty.ptr = NULL;
+        empty.tag = seen.tag;
+        /* (T2) acq_rel: the acquire takes what the installers of seen.ptr
+           published (every update is a read-modify-write, so all earlier
+           releases are in its release sequence); failure refreshes seen */
+        if (lf_tagged_pair_cas_(a, &seen, empty))
+            return seen.ptr;
+    }
 }
-
-#else /* !LF_HAS_DWCAS: pointer and tag packed in one 64-bit word. */
-
-typedef struct lf_atomic_tagged {
-    _Atomic(uint64_t) word;
-} lf_atomic_tagged;
-
-#if UINTPTR_MAX > 0xFFFFFFFFu
-#define LF_TAGGED_PTR_BITS 48
-#else
-#define LF_TAGGED_PTR_BITS 32
-#endif
-#define LF_TAGGED_PTR_MASK ((UINT64_C(1) << LF_TAGGED_PTR_BITS) - 1)
-#define LF_TAGGED_TAG_MASK ((UINT64_C(1) << (64 - LF_TAGGED_PTR_BITS)) - 1)
-
-static inline uint64_t lf_tagged_pack_(void *ptr, uintptr_t tag)
-{
-    return ((uint64_t)(uintptr_t)ptr & LF_TAGGED_PTR_MASK) |
-           (((uint64_t)tag & LF_TAGGED_TAG_MASK) << LF_TAGGED_PTR_BITS);
-}
-
-static inline lf_tagged lf_tagged_unpack_(uint64_t w)
-{
-    lf_tagged t;
-    t.ptr = (void *)(uintptr_t)(w & LF_TAGGED_PTR_MASK);
-    t.tag = (uintptr_t)(w >> LF_TAGGED_PTR_BITS);
-    return t;
-}
-
-/* Quiescent: a = {ptr, 0}. */
-static inline void lf_tagged_init(lf_atomic_tagged *a, void *ptr)
-{
-    atomic_store_explicit(&a->word, lf_tagged_pack_(ptr, 0), memory_order_relaxed); /* relaxed: published by whatever hands a over */
-}
-
-/* Any thread.  One load: never torn in this mode. */
-static inline lf_tagged lf_tagged_load(const lf_atomic_tagged *a)
-{
-    /* acquire: pairs with the release of the CAS that installed the value */
-    return lf_tagged_unpack_(atomic_load_explicit(&a->word, memory_order_acquire));
-}
-
-/* Any thread.  As in the DWCAS mode. */
-static inline void *lf_tagged_load_ptr_seq_cst(const lf_atomic_tagged *a)
-{
-    /* seq_cst: ordered after the caller's seq_cst hazard store (hp.h);
-       also acquire, pairing with the release of the CAS that wrote it */
-    return lf_tagged_unpack_(atomic_load_explicit(&a->word, memory_order_seq_cst)).ptr;
-}
-
-/* Any thread.  As in the DWCAS mode; the tag counts modulo 2^16 (2^32 on 32-bit). */
-static inline bool lf_tagged_cas(lf_atomic_tagged *a, lf_tagged *expected, void *desired)
-{
-    uint64_t e = lf_tagged_pack_(expected->ptr, expected->tag);
-    /* acq_rel: release publishes the caller's writes, acquire takes the previous installer's;
-       failure acquire: the refreshed expected->ptr is about to be dereferenced */
-    bool ok = atomic_compare_exchange_strong_explicit(&a->word, &e,
-                                                      lf_tagged_pack_(desired, expected->tag + 1),
-                                                      memory_order_acq_rel, memory_order_acquire);
-    if (!ok)
-        *expected = lf_tagged_unpack_(e);
-    return ok;
-}
-
-/* Any thread.  As in the DWCAS mode: NULL replaces the pointer, the tag stays. */
-static inline void *lf_tagged_detach(lf_atomic_tagged *a)
-{
-    /* acquire: takes what the installers of the old pointer published */
-    uint64_t old = atomic_fetch_and_explicit(&a->word, ~LF_TAGGED_PTR_MASK, memory_order_acquire);
-    return lf_tagged_unpack_(old).ptr;
-}
-
-#endif /* LF_HAS_DWCAS */
 
 #endif /* LFKIT_TAGGED_H */
