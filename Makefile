@@ -161,6 +161,7 @@ verify:
 	@test -x "$(GENMC)" || { echo "make verify needs GenMC 0.11: build it (about 11 minutes) and pass its path, e.g."; \
 	  echo "  make verify GENMC=\$$(path/to/genmc-0.11.0/build.sh | tail -n 1)   (GenMC 0.11.0 by MPI-SWS)"; exit 1; }
 	tests/genmc/run.sh $(GENMC) include
+	tests/genmc/mutations.sh $(GENMC) build/mutants
 
 # Each public header alone, in every language mode we promise, warnings as errors.
 CHECK_C   := gcc clang
