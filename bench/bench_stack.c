@@ -8,6 +8,13 @@
  * at once, so the mutex), a pthread_mutex stack and a pthread_spinlock stack.
  * Each trial checks conservation: every node is, at the end, either on the
  * stack or held by a thread, exactly once.
+ *
+ * stack_latency: the same loop, with every push and every pop timed on its
+ * own (one bench_now_ns per operation: each operation's time runs from the
+ * previous one's end stamp to its own), for the mutex stack, ck_stack_mpmc
+ * and lf_stack.  Entry timer_only stamps and records with no stack
+ * operation at all: its latencies are what the timing itself costs, and
+ * they are inside every other entry's numbers.
  */
 #include "bench.h"
 
@@ -269,6 +276,129 @@ static const char *locked_check(void *p)
     free(found);
     return why;
 }
+
+/* ---- stack_latency: every push and pop timed on its own --------------- */
+
+/* One entry's push and pop, for timed_run. */
+typedef struct stack_ops {
+    void (*push)(stack_state *s, stack_item *it);
+    stack_item *(*pop)(stack_state *s);
+} stack_ops;
+
+static inline uint64_t timed_run(const stack_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
+{
+    stack_state *s = (stack_state *)p;
+    bench_hist *h = (bench_hist *)bench_alloc(64, sizeof *h);
+    stack_item *mine = first_item(s, tid);
+    for (int i = 1; i <= PRELOAD; i++)
+        ops->push(s, &mine[i]);
+    uint64_t n = 0, last = bench_now_ns();
+    while (bench_running(stop)) {
+        for (int i = 0; i < BATCH; i++) {
+            ops->push(s, mine);
+            uint64_t t = bench_now_ns();
+            bench_hist_add(h, t - last);
+            mine = ops->pop(s);
+            last = bench_now_ns();
+            bench_hist_add(h, last - t);
+        }
+        n += 2 * BATCH;
+    }
+    s->held[tid] = mine;
+    bench_report_latency(tid, h);
+    free(h);
+    return n;
+}
+
+static void timer_push(stack_state *s, stack_item *it)
+{
+    (void)s;
+    (void)it;
+}
+
+/* Nothing: the thread's node becomes NULL, which timer_push ignores (timer_only has no check). */
+static stack_item *timer_pop(stack_state *s)
+{
+    (void)s;
+    return NULL;
+}
+
+static void mutex_push(stack_state *s, stack_item *it)
+{
+    pthread_mutex_lock(&s->lock);
+    locked_push(s, it);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static stack_item *mutex_pop(stack_state *s)
+{
+    pthread_mutex_lock(&s->lock);
+    stack_item *it = locked_pop(s);
+    pthread_mutex_unlock(&s->lock);
+    return it;
+}
+
+static void ck_push(stack_state *s, stack_item *it)
+{
+    ck_stack_push_mpmc(&s->ck, &it->ck);
+}
+
+static stack_item *ck_pop(stack_state *s)
+{
+    return lf_container_of(ck_stack_pop_mpmc(&s->ck), stack_item, ck);
+}
+
+static void lf_push(stack_state *s, stack_item *it)
+{
+    lf_stack_push(&s->lf, &it->lf);
+}
+
+static stack_item *lf_pop(stack_state *s)
+{
+    return lf_container_of(lf_stack_pop(&s->lf), stack_item, lf);
+}
+
+static const stack_ops timer_ops = {timer_push, timer_pop}, mutex_ops = {mutex_push, mutex_pop},
+                       ck_ops = {ck_push, ck_pop}, lf_ops = {lf_push, lf_pop};
+
+static uint64_t timer_timed_run(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
+{
+    (void)nthreads;
+    return timed_run(&timer_ops, p, tid, stop);
+}
+
+static uint64_t mutex_timed_run(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
+{
+    (void)nthreads;
+    return timed_run(&mutex_ops, p, tid, stop);
+}
+
+static uint64_t ck_timed_run(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
+{
+    (void)nthreads;
+    return timed_run(&ck_ops, p, tid, stop);
+}
+
+static uint64_t lf_timed_run(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
+{
+    (void)nthreads;
+    return timed_run(&lf_ops, p, tid, stop);
+}
+
+static const bench_entry stack_latency_entries[] = {
+    {"timer_only", stack_setup, timer_timed_run, NULL, stack_teardown},
+    {"mutex", stack_setup, mutex_timed_run, locked_check, stack_teardown},
+    {"ck_stack_mpmc", stack_setup, ck_timed_run, ck_check, stack_teardown},
+    {"lf_stack", stack_setup, lf_timed_run, lf_check, stack_teardown},
+};
+
+const bench_family bench_stack_latency = {
+    "stack_latency", "push and pop timed one by one on one shared stack (rate: single operations)", false,
+    {1, 2, 4, 0}, {"mutex", "ck_stack_mpmc", NULL},
+    stack_latency_entries, sizeof stack_latency_entries / sizeof stack_latency_entries[0],
+};
+
+/* ---- stack: push+pop pairs, untimed ------------------------------------ */
 
 static const bench_entry stack_entries[] = {
     {"mutex", stack_setup, mutex_run, locked_check, stack_teardown},
