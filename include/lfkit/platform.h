@@ -197,7 +197,7 @@ static inline void lf_backoff_spin(lf_backoff *b)
     b->rng = x;
     for (uint32_t i = 1 + x % b->limit; i > 0; i--)
         lf_cpu_relax();
-    b->limit = b->limit >= LF_BACKOFF_MAX / 2 ? LF_BACKOFF_MAX : b->limit * 2;
+    b->limit = b->limit * 2 <= LF_BACKOFF_MAX ? b->limit * 2 : LF_BACKOFF_MAX;
 }
 
 #endif /* LFKIT_PLATFORM_H */
