@@ -63,7 +63,7 @@ typedef struct trial {
 typedef struct trial_result {
     double rate;      /* operations (or runs) per second */
     double spread;    /* fewest / most operations of any thread (throughput families) */
-    bool has_latency; /* the entry reported latencies: */
+    bool has_latency; /* the entry reported latencies; then the three below are set */
     double p50_ns, p999_ns, max_ns;
 } trial_result;
 
