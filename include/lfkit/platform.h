@@ -148,8 +148,9 @@ static inline void lf_fence_seq_cst(void)
  * the next CAS expects (the wait made the old one stale), then retry.
  *
  *  - The first call returns at once.  The CAS that just failed has
- *    refreshed the caller's expected value and fetched the line for
- *    writing, so an immediate retry is the attempt most likely to win.
+ *    refreshed the caller's expected value (and on x86, where a failed
+ *    LOCK CMPXCHG still takes the line exclusive, holds the line), so an
+ *    immediate retry is the attempt most likely to win.
  *  - Each later call waits a random number of relax hints in [1, limit]
  *    and then doubles limit, from 1 up to LF_BACKOFF_MAX.  Random, so two
  *    threads that collided do not come back in lockstep.  The generator is
