@@ -11,7 +11,13 @@
  * Two shapes of entry:
  *  - throughput (family.fixed_work == false): `run` is called on every
  *    thread (pinned round-robin to CPUs, released together by a barrier)
- *    and loops until *stop, returning the operations it did;
+ *    and loops until *stop, returning the operations it did.  Beside the
+ *    rate the harness reports the trial's per-thread spread: the fewest
+ *    operations any thread did divided by the most (1 = perfectly even), so
+ *    a rate won by starving threads shows.  A thread whose work is not what
+ *    the family counts (a deque's thieves while the owner's pairs are
+ *    counted, a queue's producers while deliveries are) returns
+ *    BENCH_UNCOUNTED instead: it adds nothing and is left out of the spread;
  *  - fixed work (fixed_work == true): `run` is called once, on the main
  *    thread, with tid 0 and nthreads = the worker count, and does the whole
  *    job (e.g. fib(30) on a pool of nthreads workers); the harness times it
@@ -19,6 +25,11 @@
  * Either way `setup` builds fresh state per trial (untimed), `check`
  * validates the trial's result (NULL when right, else why), and `teardown`
  * frees it.  A trial whose check fails makes the whole bench exit non-zero.
+ *
+ * Latency: a throughput entry may also time single operations into a
+ * bench_hist per thread and hand it over with bench_report_latency before
+ * `run` returns; the harness then prints and writes (FAMILY_latency.csv)
+ * the trial's p50, p99.9 and maximum over all threads.
  *
  * Add a family: write bench/bench_NAME.c defining `const bench_family
  * bench_NAME = {...}`, and add BENCH(NAME) to families.def.
@@ -33,6 +44,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,6 +59,9 @@ typedef struct bench_entry {
 } bench_entry;
 
 enum { BENCH_MAX_THREAD_COUNTS = 8, BENCH_MAX_REFS = 3 };
+
+/* What `run` returns on a thread whose operations the family does not count. */
+#define BENCH_UNCOUNTED UINT64_MAX
 
 typedef struct bench_family {
     const char *name;   /* also the CSV file name */
@@ -63,6 +78,41 @@ static inline bool bench_running(const atomic_bool *stop)
 {
     return !atomic_load_explicit(stop, memory_order_relaxed); /* relaxed: a timer flag, orders nothing */
 }
+
+/* Monotonic clock in nanoseconds (clock_gettime: a vDSO call, no system call, with the TSC clocksource). */
+static inline uint64_t bench_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * A latency histogram in nanoseconds: values below 16 exactly, above that
+ * 16 buckets per power of two (a bucket's values agree within 1/16), plus
+ * the exact maximum.  One per thread: bench_hist_add is not atomic.
+ */
+enum { BENCH_HIST_SUB = 16, BENCH_HIST_BUCKETS = 64 * BENCH_HIST_SUB };
+
+typedef struct bench_hist {
+    uint64_t count[BENCH_HIST_BUCKETS];
+    uint64_t max_ns;
+} bench_hist;
+
+static inline void bench_hist_add(bench_hist *h, uint64_t ns)
+{
+    unsigned b = (unsigned)ns;
+    if (ns >= BENCH_HIST_SUB) {
+        unsigned e = 63u - (unsigned)__builtin_clzll(ns); /* ns in [2^e, 2^(e+1)), e >= 4 */
+        b = (e - 3) * BENCH_HIST_SUB + (unsigned)((ns >> (e - 4)) & (BENCH_HIST_SUB - 1));
+    }
+    h->count[b]++;
+    if (ns > h->max_ns)
+        h->max_ns = ns;
+}
+
+/* From inside `run`, on thread tid, before returning: this trial's latencies of that thread. */
+void bench_report_latency(unsigned tid, const bench_hist *h);
 
 /* A scratch area aligned to `align` (a power of two), zeroed; exits on ENOMEM (bench code). */
 void *bench_alloc(size_t align, size_t size);

@@ -158,7 +158,7 @@ owner_loop(void *p, unsigned tid, const atomic_bool *stop, push_fn push, take_fn
                 lf_backoff_spin(&b);
             }
         }
-        return 0;
+        return BENCH_UNCOUNTED; /* thieves: only the owner's pairs count */
     }
     while (bench_running(stop)) {
         for (int i = 0; i < BATCH; i++) {
@@ -189,7 +189,7 @@ steal_loop(void *p, unsigned tid, const atomic_bool *stop, push_fn push, take_fn
             while (bench_running(stop) && size(s) >= STOCK_LOW)
                 lf_cpu_relax();
         }
-        return 0;
+        return BENCH_UNCOUNTED; /* the owner: only steals count */
     }
     while (bench_running(stop)) {
         for (int i = 0; i < BATCH; i++)

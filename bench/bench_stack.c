@@ -8,6 +8,13 @@
  * at once, so the mutex), a pthread_mutex stack and a pthread_spinlock stack.
  * Each trial checks conservation: every node is, at the end, either on the
  * stack or held by a thread, exactly once.
+ *
+ * stack_latency: the same loop, with every push and every pop timed on its
+ * own (one bench_now_ns per operation: each operation's time runs from the
+ * previous one's end stamp to its own), for the mutex stack, ck_stack_mpmc
+ * and lf_stack.  Entry timer_only stamps and records with no stack
+ * operation at all: its latencies are what the timing itself costs, and
+ * they are inside every other entry's numbers.
  */
 #include "bench.h"
 
@@ -93,114 +100,60 @@ static unsigned nthreads_of(const stack_state *s)
     return s->nitems / (PRELOAD + 1);
 }
 
-/* lfkit */
-static uint64_t lf_run(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
+/*
+ * Each entry is a push and a pop on stack_state (the adapters below), and
+ * one loop of each kind runs them all.  Everything is forced inline and
+ * the tables are const, so each entry's loop compiles to its own code with
+ * no call through a pointer.
+ */
+#define STACK_INLINE static inline __attribute__((always_inline))
+typedef struct stack_ops {
+    void (*push)(stack_state *s, stack_item *it);
+    stack_item *(*pop)(stack_state *s); /* NULL when empty */
+} stack_ops;
+
+STACK_INLINE void lf_push(stack_state *s, stack_item *it)
 {
-    (void)nthreads;
-    stack_state *s = (stack_state *)p;
-    stack_item *mine = first_item(s, tid);
-    for (int i = 1; i <= PRELOAD; i++)
-        lf_stack_push(&s->lf, &mine[i].lf);
-    uint64_t n = 0;
-    while (bench_running(stop)) {
-        for (int i = 0; i < BATCH; i++) {
-            lf_stack_push(&s->lf, &mine->lf);
-            mine = lf_container_of(lf_stack_pop(&s->lf), stack_item, lf);
-        }
-        n += BATCH;
-    }
-    s->held[tid] = mine;
-    return n;
+    lf_stack_push(&s->lf, &it->lf);
 }
 
-static const char *lf_check(void *p)
+STACK_INLINE stack_item *lf_pop(stack_state *s)
 {
-    stack_state *s = (stack_state *)p;
-    stack_item **found = (stack_item **)calloc(s->nitems, sizeof *found);
-    unsigned n = 0;
-    for (lf_stack_node *x = lf_stack_pop(&s->lf); x && n < s->nitems; x = lf_stack_pop(&s->lf))
-        found[n++] = lf_container_of(x, stack_item, lf);
-    const char *why = conserved(s, found, n, nthreads_of(s));
-    free(found);
-    return why;
+    lf_stack_node *n = lf_stack_pop(&s->lf);
+    return n ? lf_container_of(n, stack_item, lf) : NULL;
 }
 
-/* Concurrency Kit */
-static uint64_t ck_run(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
+STACK_INLINE void ck_push(stack_state *s, stack_item *it)
 {
-    (void)nthreads;
-    stack_state *s = (stack_state *)p;
-    stack_item *mine = first_item(s, tid);
-    for (int i = 1; i <= PRELOAD; i++)
-        ck_stack_push_mpmc(&s->ck, &mine[i].ck);
-    uint64_t n = 0;
-    while (bench_running(stop)) {
-        for (int i = 0; i < BATCH; i++) {
-            ck_stack_push_mpmc(&s->ck, &mine->ck);
-            mine = lf_container_of(ck_stack_pop_mpmc(&s->ck), stack_item, ck);
-        }
-        n += BATCH;
-    }
-    s->held[tid] = mine;
-    return n;
+    ck_stack_push_mpmc(&s->ck, &it->ck);
 }
 
-static const char *ck_check(void *p)
+STACK_INLINE stack_item *ck_pop(stack_state *s)
 {
-    stack_state *s = (stack_state *)p;
-    stack_item **found = (stack_item **)calloc(s->nitems, sizeof *found);
-    unsigned n = 0;
-    for (ck_stack_entry_t *x = ck_stack_pop_mpmc(&s->ck); x && n < s->nitems; x = ck_stack_pop_mpmc(&s->ck))
-        found[n++] = lf_container_of(x, stack_item, ck);
-    const char *why = conserved(s, found, n, nthreads_of(s));
-    free(found);
-    return why;
+    ck_stack_entry_t *e = ck_stack_pop_mpmc(&s->ck);
+    return e ? lf_container_of(e, stack_item, ck) : NULL;
 }
 
-/* liburcu */
-static uint64_t urcu_run(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
+STACK_INLINE void urcu_push(stack_state *s, stack_item *it)
 {
-    (void)nthreads;
-    stack_state *s = (stack_state *)p;
-    stack_item *mine = first_item(s, tid);
-    for (int i = 1; i <= PRELOAD; i++) {
-        cds_lfs_node_init(&mine[i].urcu);
-        cds_lfs_push(&s->urcu, &mine[i].urcu);
-    }
-    uint64_t n = 0;
-    while (bench_running(stop)) {
-        for (int i = 0; i < BATCH; i++) {
-            cds_lfs_node_init(&mine->urcu);
-            cds_lfs_push(&s->urcu, &mine->urcu);
-            mine = lf_container_of(cds_lfs_pop_blocking(&s->urcu), stack_item, urcu);
-        }
-        n += BATCH;
-    }
-    s->held[tid] = mine;
-    return n;
+    cds_lfs_node_init(&it->urcu);
+    cds_lfs_push(&s->urcu, &it->urcu);
 }
 
-static const char *urcu_check(void *p)
+STACK_INLINE stack_item *urcu_pop(stack_state *s)
 {
-    stack_state *s = (stack_state *)p;
-    stack_item **found = (stack_item **)calloc(s->nitems, sizeof *found);
-    unsigned n = 0;
-    for (struct cds_lfs_node *x = cds_lfs_pop_blocking(&s->urcu); x && n < s->nitems;
-         x = cds_lfs_pop_blocking(&s->urcu))
-        found[n++] = lf_container_of(x, stack_item, urcu);
-    const char *why = conserved(s, found, n, nthreads_of(s));
-    free(found);
-    return why;
+    struct cds_lfs_node *n = cds_lfs_pop_blocking(&s->urcu);
+    return n ? lf_container_of(n, stack_item, urcu) : NULL;
 }
 
 /* Lock-based baselines: one list, guarded by a pthread mutex or a spinlock. */
-static inline void locked_push(stack_state *s, stack_item *it)
+STACK_INLINE void locked_push(stack_state *s, stack_item *it)
 {
     it->next = s->top;
     s->top = it;
 }
 
-static inline stack_item *locked_pop(stack_state *s)
+STACK_INLINE stack_item *locked_pop(stack_state *s)
 {
     stack_item *it = s->top;
     if (it != NULL)
@@ -208,49 +161,73 @@ static inline stack_item *locked_pop(stack_state *s)
     return it;
 }
 
-static uint64_t mutex_run(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
+STACK_INLINE void mutex_push(stack_state *s, stack_item *it)
 {
-    (void)nthreads;
-    stack_state *s = (stack_state *)p;
-    stack_item *mine = first_item(s, tid);
     pthread_mutex_lock(&s->lock);
-    for (int i = 1; i <= PRELOAD; i++)
-        locked_push(s, &mine[i]);
+    locked_push(s, it);
     pthread_mutex_unlock(&s->lock);
-    uint64_t n = 0;
-    while (bench_running(stop)) {
-        for (int i = 0; i < BATCH; i++) {
-            pthread_mutex_lock(&s->lock);
-            locked_push(s, mine);
-            pthread_mutex_unlock(&s->lock);
-            pthread_mutex_lock(&s->lock);
-            mine = locked_pop(s);
-            pthread_mutex_unlock(&s->lock);
-        }
-        n += BATCH;
-    }
-    s->held[tid] = mine;
-    return n;
 }
 
-static uint64_t spin_run(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
+STACK_INLINE stack_item *mutex_pop(stack_state *s)
 {
-    (void)nthreads;
-    stack_state *s = (stack_state *)p;
-    stack_item *mine = first_item(s, tid);
+    pthread_mutex_lock(&s->lock);
+    stack_item *it = locked_pop(s);
+    pthread_mutex_unlock(&s->lock);
+    return it;
+}
+
+STACK_INLINE void spin_push(stack_state *s, stack_item *it)
+{
     pthread_spin_lock(&s->spin);
-    for (int i = 1; i <= PRELOAD; i++)
-        locked_push(s, &mine[i]);
+    locked_push(s, it);
     pthread_spin_unlock(&s->spin);
+}
+
+STACK_INLINE stack_item *spin_pop(stack_state *s)
+{
+    pthread_spin_lock(&s->spin);
+    stack_item *it = locked_pop(s);
+    pthread_spin_unlock(&s->spin);
+    return it;
+}
+
+/* timer_only (stack_latency): no stack at all.  The thread's node becomes
+   NULL, which timer_push ignores; the entry has no check. */
+STACK_INLINE void timer_push(stack_state *s, stack_item *it)
+{
+    (void)s;
+    (void)it;
+}
+
+STACK_INLINE stack_item *timer_pop(stack_state *s)
+{
+    (void)s;
+    return NULL;
+}
+
+static const stack_ops lf_ops = {lf_push, lf_pop}, ck_ops = {ck_push, ck_pop}, urcu_ops = {urcu_push, urcu_pop},
+                       mutex_ops = {mutex_push, mutex_pop}, spin_ops = {spin_push, spin_pop},
+                       timer_ops = {timer_push, timer_pop};
+
+/* A thread's start: one node in hand (returned), PRELOAD pushed. */
+STACK_INLINE stack_item *preload(const stack_ops *ops, stack_state *s, unsigned tid)
+{
+    stack_item *mine = first_item(s, tid);
+    for (int i = 1; i <= PRELOAD; i++)
+        ops->push(s, &mine[i]);
+    return mine;
+}
+
+/* stack: push+pop pairs until stop; returns the pairs. */
+STACK_INLINE uint64_t pairs_run(const stack_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
+{
+    stack_state *s = (stack_state *)p;
+    stack_item *mine = preload(ops, s, tid);
     uint64_t n = 0;
     while (bench_running(stop)) {
         for (int i = 0; i < BATCH; i++) {
-            pthread_spin_lock(&s->spin);
-            locked_push(s, mine);
-            pthread_spin_unlock(&s->spin);
-            pthread_spin_lock(&s->spin);
-            mine = locked_pop(s);
-            pthread_spin_unlock(&s->spin);
+            ops->push(s, mine);
+            mine = ops->pop(s);
         }
         n += BATCH;
     }
@@ -258,28 +235,115 @@ static uint64_t spin_run(void *p, unsigned tid, unsigned nthreads, const atomic_
     return n;
 }
 
-static const char *locked_check(void *p)
+/* stack_latency: the same, each push and pop timed; returns the single operations. */
+STACK_INLINE uint64_t timed_run(const stack_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
+{
+    stack_state *s = (stack_state *)p;
+    bench_hist *h = (bench_hist *)bench_alloc(64, sizeof *h);
+    stack_item *mine = preload(ops, s, tid);
+    uint64_t n = 0, last = bench_now_ns();
+    while (bench_running(stop)) {
+        for (int i = 0; i < BATCH; i++) {
+            ops->push(s, mine);
+            uint64_t t = bench_now_ns();
+            bench_hist_add(h, t - last);
+            mine = ops->pop(s);
+            last = bench_now_ns();
+            bench_hist_add(h, last - t);
+        }
+        n += 2 * BATCH;
+    }
+    s->held[tid] = mine;
+    bench_report_latency(tid, h);
+    free(h);
+    return n;
+}
+
+/* After the trial (quiescent): pop everything, then check conservation. */
+STACK_INLINE const char *drained_check(const stack_ops *ops, void *p)
 {
     stack_state *s = (stack_state *)p;
     stack_item **found = (stack_item **)calloc(s->nitems, sizeof *found);
     unsigned n = 0;
-    for (stack_item *x = locked_pop(s); x && n < s->nitems; x = locked_pop(s))
+    for (stack_item *x = ops->pop(s); x && n < s->nitems; x = ops->pop(s))
         found[n++] = x;
     const char *why = conserved(s, found, n, nthreads_of(s));
     free(found);
     return why;
 }
 
+#define STACK_ENTRY_FNS(X)                                                                           \
+    static uint64_t X##_pairs(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)     \
+    {                                                                                                \
+        (void)nthreads;                                                                              \
+        return pairs_run(&X##_ops, p, tid, stop);                                                    \
+    }                                                                                                \
+    static uint64_t X##_timed(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)     \
+    {                                                                                                \
+        (void)nthreads;                                                                              \
+        return timed_run(&X##_ops, p, tid, stop);                                                    \
+    }                                                                                                \
+    static const char *X##_check(void *p)                                                            \
+    {                                                                                                \
+        return drained_check(&X##_ops, p);                                                           \
+    }
+
+STACK_ENTRY_FNS(lf)
+STACK_ENTRY_FNS(ck)
+STACK_ENTRY_FNS(mutex)
+
+/* Entries of one family only: the others' unused functions would not compile under -Werror. */
+static uint64_t urcu_pairs(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
+{
+    (void)nthreads;
+    return pairs_run(&urcu_ops, p, tid, stop);
+}
+
+static const char *urcu_check(void *p)
+{
+    return drained_check(&urcu_ops, p);
+}
+
+static uint64_t spin_pairs(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
+{
+    (void)nthreads;
+    return pairs_run(&spin_ops, p, tid, stop);
+}
+
+static const char *spin_check(void *p)
+{
+    return drained_check(&spin_ops, p);
+}
+
+static uint64_t timer_timed(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
+{
+    (void)nthreads;
+    return timed_run(&timer_ops, p, tid, stop);
+}
+
 static const bench_entry stack_entries[] = {
-    {"mutex", stack_setup, mutex_run, locked_check, stack_teardown},
-    {"spinlock", stack_setup, spin_run, locked_check, stack_teardown},
-    {"ck_stack_mpmc", stack_setup, ck_run, ck_check, stack_teardown},
-    {"urcu_cds_lfs", stack_setup, urcu_run, urcu_check, stack_teardown},
-    {"lf_stack", stack_setup, lf_run, lf_check, stack_teardown},
+    {"mutex", stack_setup, mutex_pairs, mutex_check, stack_teardown},
+    {"spinlock", stack_setup, spin_pairs, spin_check, stack_teardown},
+    {"ck_stack_mpmc", stack_setup, ck_pairs, ck_check, stack_teardown},
+    {"urcu_cds_lfs", stack_setup, urcu_pairs, urcu_check, stack_teardown},
+    {"lf_stack", stack_setup, lf_pairs, lf_check, stack_teardown},
 };
 
 const bench_family bench_stack = {
     "stack", "push+pop pairs per thread on one shared stack", false,
     {1, 2, 4, 0}, {"mutex", "ck_stack_mpmc", NULL},
     stack_entries, sizeof stack_entries / sizeof stack_entries[0],
+};
+
+static const bench_entry stack_latency_entries[] = {
+    {"timer_only", stack_setup, timer_timed, NULL, stack_teardown},
+    {"mutex", stack_setup, mutex_timed, mutex_check, stack_teardown},
+    {"ck_stack_mpmc", stack_setup, ck_timed, ck_check, stack_teardown},
+    {"lf_stack", stack_setup, lf_timed, lf_check, stack_teardown},
+};
+
+const bench_family bench_stack_latency = {
+    "stack_latency", "push and pop timed one by one on one shared stack (rate: single operations)", false,
+    {1, 2, 4, 0}, {"mutex", "ck_stack_mpmc", NULL},
+    stack_latency_entries, sizeof stack_latency_entries / sizeof stack_latency_entries[0],
 };

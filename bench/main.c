@@ -1,7 +1,9 @@
 /*
  * The benchmark runner: measures every family of families.def (see
  * bench.h for the method), prints a table per family and writes
- * bench/results/FAMILY.csv (every trial) and FAMILY_summary.csv.
+ * bench/results/FAMILY.csv (every trial) and FAMILY_summary.csv; for a
+ * family whose entries report latencies also FAMILY_latency.csv and
+ * FAMILY_latency_summary.csv.
  *
  * Environment: BENCH_ROUNDS (default 11), BENCH_TRIAL_MS (default 200),
  * BENCH_ONLY=family,family, BENCH_THREADS=1,2,4 (overrides every family's
@@ -52,7 +54,58 @@ typedef struct trial {
     atomic_bool stop;
     pthread_barrier_t start;
     uint64_t ops[1024];
+    pthread_mutex_t latency_lock;
+    bool has_latency;
+    bench_hist latency; /* every thread's bench_report_latency, merged */
 } trial;
+
+/* What one trial measured. */
+typedef struct trial_result {
+    double rate;      /* operations (or runs) per second */
+    double spread;    /* fewest / most operations of any thread (throughput families) */
+    bool has_latency; /* the entry reported latencies; then the three below are set */
+    double p50_ns, p999_ns, max_ns;
+} trial_result;
+
+/* The trial running now: bench_report_latency, called from the entry's threads, adds to it. */
+static trial *current_trial;
+
+void bench_report_latency(unsigned tid, const bench_hist *h)
+{
+    (void)tid;
+    trial *t = current_trial;
+    pthread_mutex_lock(&t->latency_lock);
+    t->has_latency = true;
+    for (unsigned b = 0; b < BENCH_HIST_BUCKETS; b++)
+        t->latency.count[b] += h->count[b];
+    if (h->max_ns > t->latency.max_ns)
+        t->latency.max_ns = h->max_ns;
+    pthread_mutex_unlock(&t->latency_lock);
+}
+
+/* The smallest value bucket b holds (see bench_hist_add). */
+static double hist_bucket_floor(unsigned b)
+{
+    if (b < BENCH_HIST_SUB)
+        return b;
+    unsigned e = b / BENCH_HIST_SUB + 3, sub = b % BENCH_HIST_SUB;
+    return (double)((uint64_t)(BENCH_HIST_SUB + sub) << (e - 4));
+}
+
+/* The q-quantile of h (0 < q < 1), as the floor of its bucket: at most 1/16 below the true value. */
+static double hist_quantile(const bench_hist *h, double q)
+{
+    uint64_t total = 0;
+    for (unsigned b = 0; b < BENCH_HIST_BUCKETS; b++)
+        total += h->count[b];
+    uint64_t rank = (uint64_t)(q * (double)total), seen = 0;
+    for (unsigned b = 0; b < BENCH_HIST_BUCKETS; b++) {
+        seen += h->count[b];
+        if (seen > rank)
+            return hist_bucket_floor(b);
+    }
+    return (double)h->max_ns;
+}
 
 typedef struct trial_thread {
     trial *t;
@@ -72,12 +125,15 @@ static void *trial_main(void *p)
     return NULL;
 }
 
-/* One trial of one entry: returns operations (or runs) per second. */
-static double run_trial(const bench_family *f, const bench_entry *e, unsigned nthreads)
+/* One trial of one entry. */
+static trial_result run_trial(const bench_family *f, const bench_entry *e, unsigned nthreads)
 {
     trial *t = (trial *)bench_alloc(64, sizeof *t);
+    trial_result res = {0, 0, false, 0, 0, 0};
     t->e = e;
     t->nthreads = nthreads;
+    pthread_mutex_init(&t->latency_lock, NULL);
+    current_trial = t;
     t->state = e->setup(nthreads);
     atomic_store_explicit(&t->stop, false, memory_order_relaxed);
     double elapsed, amount;
@@ -108,8 +164,21 @@ static double run_trial(const bench_family *f, const bench_entry *e, unsigned nt
         elapsed = runner_now() - t0;
         pthread_barrier_destroy(&t->start);
         amount = 0;
-        for (unsigned i = 0; i < nthreads; i++)
+        uint64_t fewest = UINT64_MAX, most = 0;
+        for (unsigned i = 0; i < nthreads; i++) {
+            if (t->ops[i] == BENCH_UNCOUNTED)
+                continue;
             amount += (double)t->ops[i];
+            fewest = t->ops[i] < fewest ? t->ops[i] : fewest;
+            most = t->ops[i] > most ? t->ops[i] : most;
+        }
+        res.spread = most ? (double)fewest / (double)most : 0;
+    }
+    if (t->has_latency) {
+        res.has_latency = true;
+        res.p50_ns = hist_quantile(&t->latency, 0.5);
+        res.p999_ns = hist_quantile(&t->latency, 0.999);
+        res.max_ns = (double)t->latency.max_ns;
     }
     const char *why = e->check ? e->check(t->state) : NULL;
     if (why != NULL) {
@@ -117,8 +186,11 @@ static double run_trial(const bench_family *f, const bench_entry *e, unsigned nt
         check_failed = true;
     }
     e->teardown(t->state);
+    current_trial = NULL;
+    pthread_mutex_destroy(&t->latency_lock);
     free(t);
-    return amount / elapsed;
+    res.rate = amount / elapsed;
+    return res;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -144,68 +216,206 @@ static int entry_index(const bench_family *f, const char *name)
     return -1;
 }
 
-static void run_family(const bench_family *f, const unsigned *thread_counts, const char *dir)
+static FILE *open_csv(const char *dir, const char *family, const char *suffix)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/%s.csv", dir, f->name);
-    FILE *raw = fopen(path, "w");
-    snprintf(path, sizeof path, "%s/%s_summary.csv", dir, f->name);
-    FILE *sum = fopen(path, "w");
-    if (raw == NULL || sum == NULL) {
+    snprintf(path, sizeof path, "%s/%s%s.csv", dir, family, suffix);
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
         fprintf(stderr, "bench: cannot write %s\n", path);
         exit(2);
     }
-    const char *unit = f->fixed_work ? "runs_per_s" : "ops_per_s";
-    fprintf(raw, "family,threads,entry,round,%s\n", unit);
-    fprintf(sum, "family,threads,entry,median_%s,reference,ratio_median,ratio_min,ratio_max\n", unit);
+    return f;
+}
 
-    printf("\n== %s: %s\n", f->name, f->title);
-    printf("   %u rounds; %s; ratios: median [min, max] of per-round ratios, higher is better\n", rounds,
-           f->fixed_work ? "median ms per run" : "median Mops/s");
-    printf("%-8s %-22s %10s", f->fixed_work ? "workers" : "threads", "entry", f->fixed_work ? "ms" : "Mops/s");
+/* Median and the [min, max] over rounds of the per-round ratio a[r] / b[r]. */
+static void ratio_stats(const double *a, const double *b, double *tmp, unsigned n, double *med, double *lo,
+                        double *hi)
+{
+    for (unsigned r = 0; r < n; r++)
+        tmp[r] = a[r] / b[r];
+    stats(tmp, n, med, lo, hi);
+}
+
+/* One thread count's results: per entry i and round r, res[i * rounds + r]. */
+typedef struct family_results {
+    const bench_family *f;
+    unsigned threads;
+    trial_result *res;
+} family_results;
+
+static double field_of(const trial_result *t, int which)
+{
+    switch (which) {
+    case 0: return t->rate;
+    case 1: return t->spread;
+    case 2: return t->p50_ns;
+    case 3: return t->p999_ns;
+    default: return t->max_ns;
+    }
+}
+
+/* Copies one field of entry i's rounds into out[0..rounds). */
+static void column(const family_results *fr, size_t i, int which, double *out)
+{
+    for (unsigned r = 0; r < rounds; r++)
+        out[r] = field_of(&fr->res[i * rounds + r], which);
+}
+
+static void print_rates(const family_results *fr, FILE *sum, double *a, double *b, double *tmp)
+{
+    const bench_family *f = fr->f;
+    for (size_t i = 0; i < f->nentries; i++) {
+        double med, lo, hi, smed = 0, slo = 0, shi = 0;
+        column(fr, i, 0, a);
+        memcpy(tmp, a, rounds * sizeof *tmp);
+        stats(tmp, rounds, &med, &lo, &hi);
+        printf("%-8u %-22s %10.3f", fr->threads, f->entries[i].name, f->fixed_work ? 1e3 / med : med / 1e6);
+        if (!f->fixed_work) {
+            column(fr, i, 1, tmp);
+            stats(tmp, rounds, &smed, &slo, &shi);
+            char cell[32];
+            snprintf(cell, sizeof cell, "%.2f [%.2f]", smed, slo);
+            printf("  %-12s", cell);
+        }
+        for (unsigned k = 0; k < BENCH_MAX_REFS && f->refs[k]; k++) {
+            int ref = entry_index(f, f->refs[k]);
+            if (ref < 0 || (size_t)ref == i) {
+                printf("  %-24s", ref < 0 ? "?" : "-");
+                continue;
+            }
+            column(fr, (size_t)ref, 0, b);
+            double rmed, rlo, rhi;
+            ratio_stats(a, b, tmp, rounds, &rmed, &rlo, &rhi);
+            char cell[64];
+            snprintf(cell, sizeof cell, "%.2f [%.2f, %.2f]", rmed, rlo, rhi);
+            printf("  %-24s", cell);
+            fprintf(sum, "%s,%u,%s,%.6g,%s,%.4f,%.4f,%.4f", f->name, fr->threads, f->entries[i].name, med,
+                    f->refs[k], rmed, rlo, rhi);
+            if (!f->fixed_work)
+                fprintf(sum, ",%.4f,%.4f", smed, slo);
+            fprintf(sum, "\n");
+        }
+        printf("\n");
+    }
+}
+
+/* The latency table of one thread count: entries that reported latencies only. */
+static void print_latencies(const family_results *fr, FILE *sum, double *a, double *b, double *tmp)
+{
+    const bench_family *f = fr->f;
+    for (size_t i = 0; i < f->nentries; i++) {
+        if (!fr->res[i * rounds].has_latency)
+            continue;
+        double q[3], lo, hi;
+        for (int w = 0; w < 3; w++) {
+            column(fr, i, 2 + w, tmp);
+            stats(tmp, rounds, &q[w], &lo, &hi);
+        }
+        printf("%-8u %-22s %10.0f %10.0f %10.1f", fr->threads, f->entries[i].name, q[0], q[1], q[2] / 1e3);
+        column(fr, i, 4, a);
+        for (unsigned k = 0; k < BENCH_MAX_REFS && f->refs[k]; k++) {
+            int ref = entry_index(f, f->refs[k]);
+            if (ref < 0 || (size_t)ref == i || !fr->res[(size_t)ref * rounds].has_latency) {
+                printf("  %-24s", ref < 0 || (size_t)ref != i ? "?" : "-");
+                continue;
+            }
+            column(fr, (size_t)ref, 4, b);
+            double rmed, rlo, rhi;
+            ratio_stats(a, b, tmp, rounds, &rmed, &rlo, &rhi);
+            char cell[64];
+            snprintf(cell, sizeof cell, "%.2f [%.2f, %.2f]", rmed, rlo, rhi);
+            printf("  %-24s", cell);
+            fprintf(sum, "%s,%u,%s,%.6g,%.6g,%.6g,%s,%.4f,%.4f,%.4f\n", f->name, fr->threads,
+                    f->entries[i].name, q[0], q[1], q[2], f->refs[k], rmed, rlo, rhi);
+        }
+        printf("\n");
+    }
+}
+
+static void print_header(const bench_family *f, const char *what, bool latency)
+{
+    printf("%-8s %-22s", f->fixed_work ? "workers" : "threads", "entry");
+    if (latency)
+        printf(" %10s %10s %10s", "p50 ns", "p99.9 ns", "max us");
+    else
+        printf(" %10s%s", f->fixed_work ? "ms" : "Mops/s", f->fixed_work ? "" : "  spread      ");
     for (unsigned k = 0; k < BENCH_MAX_REFS && f->refs[k]; k++) {
         char h[64];
-        snprintf(h, sizeof h, "vs %s", f->refs[k]);
+        snprintf(h, sizeof h, "%s%svs %s", what, *what ? " " : "", f->refs[k]);
         printf("  %-24s", h);
     }
     printf("\n");
+}
 
-    size_t n = f->nentries;
-    double *v = (double *)calloc(n * rounds, sizeof *v);
+static void run_family(const bench_family *f, const unsigned *thread_counts, const char *dir)
+{
+    const char *unit = f->fixed_work ? "runs_per_s" : "ops_per_s";
+    FILE *raw = open_csv(dir, f->name, "");
+    FILE *sum = open_csv(dir, f->name, "_summary");
+    fprintf(raw, "family,threads,entry,round,%s%s\n", unit, f->fixed_work ? "" : ",spread");
+    fprintf(sum, "family,threads,entry,median_%s,reference,ratio_median,ratio_min,ratio_max%s\n", unit,
+            f->fixed_work ? "" : ",spread_median,spread_min");
+
+    printf("\n== %s: %s\n", f->name, f->title);
+    printf("   %u rounds; %s; ratios: median [min, max] of per-round ratios, higher is better\n", rounds,
+           f->fixed_work ? "median ms per run"
+                         : "median Mops/s; spread: fewest / most ops of any thread in a trial, median [min]");
+    print_header(f, "", false);
+
+    size_t n = f->nentries, ntc = 0;
+    while (ntc < BENCH_MAX_THREAD_COUNTS && thread_counts[ntc])
+        ntc++;
+    family_results *all = (family_results *)calloc(ntc, sizeof *all);
+    double *a = (double *)calloc(rounds, sizeof *a), *b = (double *)calloc(rounds, sizeof *b);
     double *tmp = (double *)calloc(rounds, sizeof *tmp);
-    for (const unsigned *tc = thread_counts; *tc; tc++) {
+    bool any_latency = false;
+    for (size_t c = 0; c < ntc; c++) {
+        family_results *fr = &all[c];
+        fr->f = f;
+        fr->threads = thread_counts[c];
+        fr->res = (trial_result *)calloc(n * rounds, sizeof *fr->res);
         for (unsigned r = 0; r < rounds; r++)
             for (size_t k = 0; k < n; k++) {
                 size_t i = (k + r) % n; /* rotate the order so no entry always runs first */
-                v[i * rounds + r] = run_trial(f, &f->entries[i], *tc);
-                fprintf(raw, "%s,%u,%s,%u,%.6g\n", f->name, *tc, f->entries[i].name, r, v[i * rounds + r]);
+                trial_result *t = &fr->res[i * rounds + r];
+                *t = run_trial(f, &f->entries[i], fr->threads);
+                any_latency |= t->has_latency;
+                fprintf(raw, "%s,%u,%s,%u,%.6g", f->name, fr->threads, f->entries[i].name, r, t->rate);
+                if (!f->fixed_work)
+                    fprintf(raw, ",%.4f", t->spread);
+                fprintf(raw, "\n");
             }
-        for (size_t i = 0; i < n; i++) {
-            double med, lo, hi;
-            memcpy(tmp, &v[i * rounds], rounds * sizeof *tmp);
-            stats(tmp, rounds, &med, &lo, &hi);
-            printf("%-8u %-22s %10.3f", *tc, f->entries[i].name, f->fixed_work ? 1e3 / med : med / 1e6);
-            for (unsigned k = 0; k < BENCH_MAX_REFS && f->refs[k]; k++) {
-                int ref = entry_index(f, f->refs[k]);
-                if (ref < 0 || (size_t)ref == i) {
-                    printf("  %-24s", ref < 0 ? "?" : "-");
-                    continue;
-                }
-                for (unsigned r = 0; r < rounds; r++)
-                    tmp[r] = v[i * rounds + r] / v[(size_t)ref * rounds + r];
-                double rmed, rlo, rhi;
-                stats(tmp, rounds, &rmed, &rlo, &rhi);
-                char cell[64];
-                snprintf(cell, sizeof cell, "%.2f [%.2f, %.2f]", rmed, rlo, rhi);
-                printf("  %-24s", cell);
-                fprintf(sum, "%s,%u,%s,%.6g,%s,%.4f,%.4f,%.4f\n", f->name, *tc, f->entries[i].name, med,
-                        f->refs[k], rmed, rlo, rhi);
-            }
-            printf("\n");
-        }
+        print_rates(fr, sum, a, b, tmp);
         fflush(stdout);
     }
-    free(v);
+    if (any_latency) {
+        FILE *lraw = open_csv(dir, f->name, "_latency");
+        FILE *lsum = open_csv(dir, f->name, "_latency_summary");
+        fprintf(lraw, "family,threads,entry,round,p50_ns,p999_ns,max_ns\n");
+        fprintf(lsum, "family,threads,entry,median_p50_ns,median_p999_ns,median_max_ns,reference,"
+                      "max_ratio_median,max_ratio_min,max_ratio_max\n");
+        printf("\n   latency of single operations, all threads together: median over rounds of each trial's\n"
+               "   p50, p99.9 and max; max ratios: median [min, max] of per-round ratios, lower is better\n");
+        print_header(f, "max", true);
+        for (size_t c = 0; c < ntc; c++) {
+            for (size_t i = 0; i < n; i++)
+                for (unsigned r = 0; r < rounds; r++) {
+                    const trial_result *t = &all[c].res[i * rounds + r];
+                    if (t->has_latency)
+                        fprintf(lraw, "%s,%u,%s,%u,%.6g,%.6g,%.6g\n", f->name, all[c].threads, f->entries[i].name,
+                                r, t->p50_ns, t->p999_ns, t->max_ns);
+                }
+            print_latencies(&all[c], lsum, a, b, tmp);
+        }
+        fclose(lraw);
+        fclose(lsum);
+    }
+    for (size_t c = 0; c < ntc; c++)
+        free(all[c].res);
+    free(all);
+    free(a);
+    free(b);
     free(tmp);
     fclose(raw);
     fclose(sum);

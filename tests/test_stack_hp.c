@@ -89,6 +89,45 @@ Test(stack_hp, clears_slot_zero_so_popped_nodes_reclaim)
 }
 
 /*
+ * pop_all on a stack popped with pop_hp: a popper that protected the old
+ * top before the detach may still read it, so detached nodes are retired,
+ * and the protected one survives scans until its hazard is cleared.
+ */
+Test(stack_hp, pop_all_nodes_retired_wait_for_a_concurrent_popper)
+{
+    _Atomic(int) reclaims = 0;
+    item xs[3];
+    lf_hp_domain d;
+    lf_stack s;
+    cr_assert_eq(lf_hp_domain_init(&d, 1), LF_OK);
+    lf_hp_rec *owner = lf_hp_rec_acquire(&d), *popper = lf_hp_rec_acquire(&d);
+    lf_stack_init(&s);
+    for (uintptr_t i = 0; i < 3; i++) {
+        xs[i] = (item){{NULL}, {NULL, NULL, NULL, false}, i, &reclaims};
+        lf_stack_push(&s, &xs[i].node);
+    }
+    /* the popper's first step: protect the top (it would validate, then read next) */
+    lf_hp_publish(popper, 0, &xs[2].node);
+    lf_stack_node *n = lf_stack_pop_all(&s);
+    cr_assert_eq(n, &xs[2].node);
+    while (n != NULL) {
+        lf_stack_node *next = lf_stack_node_next(n);
+        lf_hp_retire(owner, &lf_container_of(n, item, node)->hp, n, item_reclaim);
+        n = next;
+    }
+    lf_hp_scan(owner);
+    cr_assert_eq(atomic_load(&reclaims), 2, "the protected detached node was reclaimed, or the others were not");
+    cr_assert_eq(lf_stack_node_next(&xs[2].node), &xs[1].node, "the protected node's next changed");
+    cr_assert_null(lf_stack_pop_hp(&s, popper), "the detached stack is empty; this also clears slot 0");
+    lf_hp_scan(owner);
+    cr_assert_eq(atomic_load(&reclaims), 3);
+    lf_hp_rec_release(popper);
+    lf_hp_rec_release(owner);
+    lf_hp_domain_destroy(&d);
+    cr_assert_eq(atomic_load(&reclaims), 3, "a node was reclaimed twice");
+}
+
+/*
  * Threads push fresh heap nodes and pop with lf_stack_pop_hp, retiring
  * what they pop with a reclaim that frees it: conservation of values and
  * exactly-once reclamation, with real free() (ASan checks the reads).

@@ -154,31 +154,64 @@ static inline void lf_fence_seq_cst(void)
 }
 
 /*
- * lf_backoff: bounded exponential backoff for CAS retry loops.  Each call
- * to lf_backoff_spin doubles the number of relax hints, up to
- * LF_BACKOFF_MAX.  One per thread per operation (a local variable).
+ * lf_backoff: randomised, bounded exponential backoff for CAS retry loops.
+ * One per thread per operation (a local variable); no shared state.
+ *
+ * Use: after each failed CAS call lf_backoff_spin, then reload the value
+ * the next CAS expects (the wait made the old one stale), then retry.
+ *
+ *  - The first call returns at once.  The CAS that just failed has
+ *    refreshed the caller's expected value (and on x86, where a failed
+ *    LOCK CMPXCHG still takes the line exclusive, holds the line), so an
+ *    immediate retry is the attempt most likely to win.
+ *  - Each later call waits a random number of relax hints in [1, limit]
+ *    and then doubles limit, from 1 up to LF_BACKOFF_MAX.  Random, so two
+ *    threads that collided do not come back in lockstep.  The generator is
+ *    a 32-bit xorshift (Marsaglia, "Xorshift RNGs", J. Stat. Softw. 2003)
+ *    seeded on first use from the lf_backoff's own address, which differs
+ *    between concurrent threads (each has its own stack).
+ *
+ * Why the reload and the low cap (docs/foundation.md has the measurements):
+ * a thread that retries after a wait with the value its failed CAS fetched
+ * before the wait fails whenever another thread succeeded meanwhile, so
+ * against a thread that keeps succeeding it fails every time: on 2 CPUs a
+ * Treiber pop took thousands of attempts and up to 270 ms.  A cap of 128
+ * relax hints (about 1.4 us on the machine of docs/BENCHMARKS.md) keeps
+ * the loser's attempts frequent enough that it gets its turn.
  */
-#ifndef LF_BACKOFF_MAX
-#define LF_BACKOFF_MAX 1024u
+#ifndef LF_BACKOFF_MAX /* the cap, in relax hints; at least 1 */
+#define LF_BACKOFF_MAX 128u
 #endif
 
 typedef struct lf_backoff {
-    unsigned spins;
+    uint32_t limit; /* the next wait is at most this many relax hints; 0: retry at once */
+    uint32_t rng;   /* xorshift32 state; 0 until the first wait seeds it */
 } lf_backoff;
 
-/* Any thread, on its own lf_backoff: the next spin is one relax hint. */
+/* Any thread, on its own lf_backoff: the next call returns at once. */
 static inline void lf_backoff_init(lf_backoff *b)
 {
-    b->spins = 1;
+    b->limit = 0;
+    b->rng = 0;
 }
 
-/* Any thread, on its own lf_backoff: spin, then double the next spin. */
+/* Any thread, on its own lf_backoff: wait as described above; reload before retrying. */
 static inline void lf_backoff_spin(lf_backoff *b)
 {
-    for (unsigned i = 0; i < b->spins; i++)
+    if (b->limit == 0) {
+        b->limit = 1;
+        return;
+    }
+    uint32_t x = b->rng;
+    if (x == 0) /* Fibonacci hashing of the address: its high bits differ between threads */
+        x = (uint32_t)(((uint64_t)(uintptr_t)b * UINT64_C(0x9E3779B97F4A7C15)) >> 32) | 1u;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    b->rng = x;
+    for (uint32_t i = 1 + x % b->limit; i > 0; i--)
         lf_cpu_relax();
-    if (b->spins < LF_BACKOFF_MAX)
-        b->spins *= 2;
+    b->limit = b->limit * 2 <= LF_BACKOFF_MAX ? b->limit * 2 : LF_BACKOFF_MAX;
 }
 
 #endif /* LFKIT_PLATFORM_H */
