@@ -9,6 +9,7 @@ typedef struct counter_run {
     lf_counter cas;
     lf_padded_counter padded;
     lf_sharded_counter sharded;
+    lf_sharded_counter owned; /* one slot per thread, lf_sharded_counter_add_owned */
     uint64_t *done; /* per thread: increments it made to each counter */
 } counter_run;
 
@@ -22,6 +23,7 @@ static void counter_worker(void *arg, unsigned index)
         uint64_t b = lf_counter_cas_add(&c->cas, 1);
         lf_padded_counter_fetch_add(&c->padded, 1);
         lf_sharded_counter_add(&c->sharded, index, 1);
+        lf_sharded_counter_add_owned(&c->owned, index, 1);
         uint64_t expected = lf_counter_load(&c->cas);
         lf_counter_cas(&c->cas, &expected, expected); /* a no-op CAS must leave the count alone */
         /* fetch-add hands each thread strictly increasing previous values */
@@ -45,7 +47,8 @@ bool stress_counter_exact(const stress_opts *o, stress_report *r)
     lf_counter_init(&c->plain, 0);
     lf_counter_init(&c->cas, 0);
     lf_padded_counter_init(&c->padded, 0);
-    if (lf_sharded_counter_init(&c->sharded, o->threads / 2 + 1) != LF_OK)
+    if (lf_sharded_counter_init(&c->sharded, o->threads / 2 + 1) != LF_OK ||
+        lf_sharded_counter_init(&c->owned, o->threads) != LF_OK)
         return stress_fail(r, "lf_sharded_counter_init failed");
     c->done = (uint64_t *)calloc(o->threads, sizeof *c->done);
     stress_run(r, o->threads, counter_worker, c, o->seconds);
@@ -66,10 +69,14 @@ bool stress_counter_exact(const stress_opts *o, stress_report *r)
         else if (lf_sharded_counter_sum(&c->sharded) != total)
             stress_fail(r, "sharded counter %llu, expected %llu",
                         (unsigned long long)lf_sharded_counter_sum(&c->sharded), (unsigned long long)total);
+        else if (lf_sharded_counter_sum(&c->owned) != total)
+            stress_fail(r, "owned-slot sharded counter %llu, expected %llu",
+                        (unsigned long long)lf_sharded_counter_sum(&c->owned), (unsigned long long)total);
         else
-            stress_note(r, "4 counters exact at %llu", (unsigned long long)total);
+            stress_note(r, "5 counters exact at %llu", (unsigned long long)total);
     }
     lf_sharded_counter_destroy(&c->sharded);
+    lf_sharded_counter_destroy(&c->owned);
     free(c->done);
     free(c);
     return !r->failed;

@@ -25,11 +25,13 @@ typedef struct contract {
     uint64_t (*padded_load)(const lf_padded_counter *);
     lf_status (*sharded_init)(lf_sharded_counter *, unsigned);
     void (*sharded_add)(lf_sharded_counter *, unsigned, uint64_t);
+    void (*sharded_add_owned)(lf_sharded_counter *, unsigned, uint64_t);
     uint64_t (*sharded_sum)(const lf_sharded_counter *);
     void (*sharded_destroy)(lf_sharded_counter *);
     void (*tagged_init)(lf_atomic_tagged *, void *);
     lf_tagged (*tagged_load)(const lf_atomic_tagged *);
     bool (*tagged_cas)(lf_atomic_tagged *, lf_tagged *, void *);
+    bool (*tagged_fits)(const void *);
     void (*stack_init)(lf_stack *);
     void (*stack_push)(lf_stack *, lf_stack_node *);
     lf_stack_node *(*stack_pop)(lf_stack *);
@@ -96,11 +98,13 @@ static const contract api = {
     lf_padded_counter_load,
     lf_sharded_counter_init,
     lf_sharded_counter_add,
+    lf_sharded_counter_add_owned,
     lf_sharded_counter_sum,
     lf_sharded_counter_destroy,
     lf_tagged_init,
     lf_tagged_load,
     lf_tagged_cas,
+    lf_tagged_fits,
     lf_stack_init,
     lf_stack_push,
     lf_stack_pop,

@@ -90,6 +90,20 @@ Test(sharded_counter, shard_index_taken_modulo)
     lf_sharded_counter_destroy(&c);
 }
 
+Test(sharded_counter, add_owned_adds_to_its_slot_without_rmw)
+{
+    lf_sharded_counter c = {NULL, 0};
+    cr_assert_eq(lf_sharded_counter_init(&c, 2), LF_OK);
+    lf_sharded_counter_add_owned(&c, 0, 5);
+    lf_sharded_counter_add_owned(&c, 3, 7); /* shard 1 */
+    lf_sharded_counter_add(&c, 0, 1);      /* the same slot after a hand-back is fine */
+    lf_sharded_counter_add_owned(&c, 1, UINT64_MAX); /* wraps modulo 2^64, as fetch_add does */
+    cr_assert_eq(lf_padded_counter_load(&c.slots[0]), 6);
+    cr_assert_eq(lf_padded_counter_load(&c.slots[1]), 6);
+    cr_assert_eq(lf_sharded_counter_sum(&c), 12);
+    lf_sharded_counter_destroy(&c);
+}
+
 Test(sharded_counter, slots_are_cache_line_aligned)
 {
     lf_sharded_counter c = {NULL, 0};

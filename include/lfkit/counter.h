@@ -152,6 +152,28 @@ static inline void lf_sharded_counter_add(lf_sharded_counter *c, unsigned shard,
 }
 
 /*
+ * lf_sharded_counter_add_owned: adds n to the slot shard mod nshards
+ * without a read-modify-write, for the slot's owner only: one thread at a
+ * time owns a slot, never mixed with lf_sharded_counter_add on that slot;
+ * handing a slot to another thread needs the caller's own synchronisation
+ * (a join, a mutex, a release/acquire hand-off).  The per-CPU counter of
+ * kernels: a plain load and store of the owner's own line, no lock prefix.
+ * lf_sharded_counter_sum stays exact when quiescent.
+ */
+static inline void lf_sharded_counter_add_owned(lf_sharded_counter *c, unsigned shard, uint64_t n)
+{
+    unsigned slot = shard < c->nshards ? shard : shard % c->nshards;
+    _Atomic(uint64_t) *v = &c->slots[slot].value;
+    /* (O1) relaxed load: only the owner writes the slot, so this reads its
+       own last store (coherence); no other thread's write to order after. */
+    uint64_t old = atomic_load_explicit(v, memory_order_relaxed);
+    /* (O2) relaxed store: atomic only so that a concurrent sum reads a whole
+       value; sum's relaxed loads read it, and what makes the total exact
+       when quiescent is the caller's own synchronisation (e.g. a join). */
+    atomic_store_explicit(v, old + n, memory_order_relaxed);
+}
+
+/*
  * Any thread.  The sum of all slots.  Exact when no add runs concurrently;
  * otherwise some value between the totals before and after those adds
  * (each slot is read once, at some moment during the call).
