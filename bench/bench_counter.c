@@ -6,7 +6,11 @@
  *                 its own shard.
  *  false_sharing: every thread increments its own counter; the counters are
  *                 packed in one array (sharing cache lines), padded to 64 or
- *                 to 128 bytes, or lf_sharded_counter's LF_CACHELINE slots.
+ *                 to 128 bytes, or lf_sharded_counter's LF_CACHELINE slots,
+ *                 added to by fetch-add (lf_sharded) or by their owner's
+ *                 load and store (lf_sharded_owned), against plain_store:
+ *                 a 128-byte padded slot bumped by a relaxed load and store,
+ *                 the limit for counting (no lock prefix, no sharing).
  * Each trial checks that the counters hold exactly the increments done.
  */
 #include "bench.h"
@@ -104,6 +108,13 @@ static inline void op_pad128(counter_state *s, unsigned tid)
 {
     atomic_fetch_add_explicit(&s->pad128[tid].value, 1, memory_order_relaxed); /* relaxed: a count */
 }
+static inline void op_sharded_owned(counter_state *s, unsigned tid) { lf_sharded_counter_add_owned(&s->sharded, tid, 1); }
+static inline void op_plain_store(counter_state *s, unsigned tid)
+{
+    /* relaxed load and store: the slot has one writer; a count */
+    uint64_t v = atomic_load_explicit(&s->pad128[tid].value, memory_order_relaxed);
+    atomic_store_explicit(&s->pad128[tid].value, v + 1, memory_order_relaxed);
+}
 
 static uint64_t run_fetch_add(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_fetch_add); }
 static uint64_t run_cas_add(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_cas_add); }
@@ -113,6 +124,8 @@ static uint64_t run_sharded(void *p, unsigned t, unsigned n, const atomic_bool *
 static uint64_t run_packed(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_packed); }
 static uint64_t run_pad64(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_pad64); }
 static uint64_t run_pad128(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_pad128); }
+static uint64_t run_sharded_owned(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_sharded_owned); }
+static uint64_t run_plain_store(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_plain_store); }
 
 static const char *wrong(bool ok)
 {
@@ -170,10 +183,12 @@ static const bench_entry false_sharing_entries[] = {
     {"padded64", counter_setup, run_pad64, check_per_thread, counter_teardown},
     {"padded128", counter_setup, run_pad128, check_per_thread, counter_teardown},
     {"lf_sharded", counter_setup, run_sharded, check_sharded, counter_teardown},
+    {"lf_sharded_owned", counter_setup, run_sharded_owned, check_sharded, counter_teardown},
+    {"plain_store", counter_setup, run_plain_store, check_per_thread, counter_teardown},
 };
 
 const bench_family bench_false_sharing = {
-    "false_sharing", "per-thread counters: packed in one array vs padded to 64 / 128 bytes", false,
-    {1, 2, 4, 0}, {"packed", NULL, NULL},
+    "false_sharing", "per-thread counters: packed in one array vs padded to 64 / 128 bytes; owner-only slots", false,
+    {1, 2, 4, 0}, {"packed", "lf_sharded", "plain_store"},
     false_sharing_entries, sizeof false_sharing_entries / sizeof false_sharing_entries[0],
 };
