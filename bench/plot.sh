@@ -78,7 +78,7 @@ plot_series() { # $1: data file prefix, $2: entries, $3: x offset step between e
 
 count=0
 for raw in "$results"/*.csv; do
-    case $raw in *_summary.csv) continue ;; esac
+    case $raw in *_summary.csv | *_latency.csv) continue ;; esac  # latency tables are not plotted
     [ -f "$raw" ] || continue
     family=$(basename "$raw" .csv)
     summary="$results/${family}_summary.csv"
