@@ -25,7 +25,8 @@ static void *test_thread_trampoline(void *p)
     return ret;
 }
 
-static int test_thread_create(pthread_t *t, void *(*start)(void *), void *arg)
+static int test_thread_create(pthread_t *t, const pthread_attr_t *attr, void *(*start)(void *),
+                              void *arg)
 {
     if (atomic_load(&test_threads_allowed) >= 0 && atomic_fetch_sub(&test_threads_allowed, 1) <= 0)
         return EAGAIN;
@@ -35,7 +36,7 @@ static int test_thread_create(pthread_t *t, void *(*start)(void *), void *arg)
     s->start = start;
     s->arg = arg;
     atomic_fetch_add(&test_threads_live, 1);
-    int rc = pthread_create(t, NULL, test_thread_trampoline, s);
+    int rc = pthread_create(t, attr, test_thread_trampoline, s);
     if (rc != 0) {
         atomic_fetch_sub(&test_threads_live, 1);
         free(s);
@@ -43,7 +44,7 @@ static int test_thread_create(pthread_t *t, void *(*start)(void *), void *arg)
     return rc;
 }
 
-#define LF_POOL_THREAD_CREATE(t, start, arg) test_thread_create((t), (start), (arg))
+#define LF_POOL_THREAD_CREATE(t, attr, start, arg) test_thread_create((t), (attr), (start), (arg))
 
 #include <lfkit/pool.h>
 
