@@ -301,6 +301,40 @@ Test(pool, bad_input)
     lf_pool_destroy(NULL);
 }
 
+Test(pool, init_stack_sizes, .timeout = 30)
+{
+    lf_pool p;
+    cr_assert_eq(lf_pool_init_stack(NULL, 2, 1 << 20), LF_EINVAL);
+    cr_assert_eq(lf_pool_init_stack(&p, 2, 1), LF_EINVAL, "below PTHREAD_STACK_MIN");
+    cr_assert_eq(lf_pool_init_stack(&p, LF_POOL_MAX_WORKERS + 1, 1 << 20), LF_EINVAL);
+    cr_assert_eq(atomic_load(&test_alloc_live), 0);
+    cr_assert_eq(atomic_load(&test_threads_live), 0);
+    cr_assert_eq(lf_pool_init_stack(&p, 3, 256 << 10), LF_OK);
+    cr_assert_eq(fib_pool(&p, 20), fib_serial(20));
+    lf_pool_destroy(&p);
+    cr_assert_eq(atomic_load(&test_threads_live), 0);
+    cr_assert_eq(atomic_load(&test_alloc_live), 0);
+}
+
+/* fib(n)'s tree is n - 1 deep: nesting is at most n on any worker, exactly n on one. */
+Test(pool, nesting_stays_within_the_tree_depth, .timeout = 30)
+{
+    enum { N = 20 };
+    for (unsigned workers = 1; workers <= 4; workers *= 2) {
+        lf_pool p;
+        cr_assert_eq(lf_pool_init(&p, workers), LF_OK);
+        cr_assert_eq(lf_pool_max_nesting(&p), 0, "nothing ran yet");
+        for (int i = 0; i < 5; i++)
+            cr_assert_eq(fib_pool(&p, N), fib_serial(N));
+        unsigned nesting = lf_pool_max_nesting(&p);
+        if (workers == 1)
+            cr_assert_eq(nesting, N, "one worker: the chain fib(%d) .. fib(1), got %u", N, nesting);
+        else
+            cr_assert(nesting >= 1 && nesting <= N, "%u workers: nesting %u", workers, nesting);
+        lf_pool_destroy(&p);
+    }
+}
+
 Test(pool, init_enomem_at_every_allocation, .timeout = 30)
 {
     for (long k = 0;; k++) {
