@@ -509,7 +509,9 @@ bool stress_pool_stack(const stress_opts *o, stress_report *r)
         if (!stack_trial(&c, k, 1, STACK_PROBE_BYTES, stress_now() + slice, &used1, &usable1,
                          &nesting))
             break;
-        size_t need = used1 + (STACK_PROBE_BYTES - usable1);
+        /* What the setting holds besides the usable part (TSan's runtime
+           may make the stack larger than asked: then nothing). */
+        size_t need = used1 + (usable1 < STACK_PROBE_BYTES ? STACK_PROBE_BYTES - usable1 : 0);
         size_t page = (size_t)sysconf(_SC_PAGESIZE);
         size_t stack = (2 * need + page - 1) / page * page;
         for (unsigned j = 0; j < NCOUNTS && !r->failed; j++) {
