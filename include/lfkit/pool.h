@@ -69,10 +69,10 @@
  * has room, so the push cannot fail), visible to every thief, and the
  * sync pops again only after it has run something.  No deadlock: take
  * the waiting sync with the deepest task s (depth d) among all workers.
- * Its child is not done, so some unfinished task of the child's subtree
- * (depth > d) is queued: were they all running, the innermost task of a
- * worker running one would be deeper than d and busy (progress) or
- * syncing (contradicting the choice of s).  That queued task may run in
+ * Its child is not done, so some task of the child's subtree (depth > d)
+ * has not finished its body, and one is queued: were they all running,
+ * the innermost task of a worker running one would be deeper than d and
+ * busy (progress) or syncing (contradicting the choice of s).  That queued task may run in
  * every waiting sync (each one's depth is <= d) and in the idle loop, so
  * whichever worker takes it runs it; it is never moved again, and it
  * reaches the top of the deque it is in, where it is stolen, as the older
