@@ -381,7 +381,8 @@ bool stress_pool_cycles(const stress_opts *o, stress_report *r)
  * Stack depth.  Each workload runs first on one worker with a large stack,
  * probed: need = its high-water mark plus what the thread's stack setting
  * holds besides (TLS, guard, the start frames).  Then on 2, 4, 8 and 16
- * workers (oversubscribed: 2 CPUs) whose stacks are 2 x need: an overflow
+ * workers (oversubscribed: 2 CPUs) whose stacks are 2 x need (at least
+ * the system's minimum, a page multiple): an overflow
  * would crash the run.  Checked too: the result, and lf_pool_max_nesting
  * <= the tree's depth + 1 (the bound pool.h proves).  The verdict line
  * shows, per workload, the stack one worker used, the most any worker
@@ -513,7 +514,9 @@ bool stress_pool_stack(const stress_opts *o, stress_report *r)
            may make the stack larger than asked: then nothing). */
         size_t need = used1 + (usable1 < STACK_PROBE_BYTES ? STACK_PROBE_BYTES - usable1 : 0);
         size_t page = (size_t)sysconf(_SC_PAGESIZE);
-        size_t stack = (2 * need + page - 1) / page * page;
+        size_t least = (size_t)sysconf(_SC_THREAD_STACK_MIN); /* what pthreads accepts */
+        size_t stack = (2 * need > least ? 2 * need : least) + page - 1;
+        stack = stack / page * page;
         for (unsigned j = 0; j < NCOUNTS && !r->failed; j++) {
             if (!stack_trial(&c, k, counts[j], stack, stress_now() + slice, &used, &usable,
                              &nesting))
