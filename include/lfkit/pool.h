@@ -9,11 +9,12 @@
  * spawned child goes on the deque of the worker running its parent, the
  * parent carries on, and idle workers steal the oldest task of a random
  * victim.  A worker waiting in lf_task_sync runs other tasks meanwhile,
- * but only tasks deeper in the task tree than the one syncing, the rule
- * of TBB's classic scheduler (Intel TBB 2.x-4.x, "depth" of a task;
- * described by Robison, Voss, Kukanov, "Optimization via Reflection on
- * Work Stealing in TBB", IPDPS 2008, section 2), which bounds each
- * worker's stack by the tree's depth ("Stack depth" below).
+ * but only tasks deeper in the task tree than the one syncing: the rule
+ * of TBB's classic (pre-oneTBB) scheduler, whose tasks carried a depth,
+ * rather than leapfrogging (Wagner and Calder, "Leapfrogging: a portable
+ * technique for implementing efficient futures", PPoPP 1993), which also
+ * bounds the stack but only for trees whose every child is synced.  It
+ * bounds each worker's stack by the tree's depth ("Stack depth" below).
  *
  * The mechanisms, each in one place:
  *  - completion counting: the protocol core lf_completion__* in
