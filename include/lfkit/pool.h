@@ -12,9 +12,11 @@
  * but only tasks deeper in the task tree than the one syncing: the rule
  * of TBB's classic (pre-oneTBB) scheduler, whose tasks carried a depth,
  * rather than leapfrogging (Wagner and Calder, "Leapfrogging: a portable
- * technique for implementing efficient futures", PPoPP 1993), which also
- * bounds the stack but only for trees whose every child is synced.  It
- * bounds each worker's stack by the tree's depth ("Stack depth" below).
+ * technique for implementing efficient futures", PPoPP 1993: steal only
+ * from the child's thief), which this pool cannot use as is: with
+ * unsynced children, a thief's deque may hold tasks from outside the
+ * stolen child's subtree.  The depth rule bounds each worker's stack by
+ * the tree's depth ("Stack depth" below).
  *
  * The mechanisms, each in one place:
  *  - completion counting: the protocol core lf_completion__* in
