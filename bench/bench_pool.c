@@ -43,11 +43,12 @@ void tbb_sort(void *arena, int *a, size_t n);
  * takes the newest task deeper than the syncing task (depth: distance
  * from the root), scanning the list under the mutex; so the tasks nested
  * on one thread's stack have strictly increasing depths, at most the
- * tree's depth + 1 of them.  It never deadlocks: the syncing thread with
- * the deepest task always finds work, its unfinished child (every child
- * is synced, so an unfinished child is queued or runs on a thread whose
- * own innermost task, deeper still, is running or syncing - contradiction
- * unless it is queued).
+ * tree's depth + 1 of them.  It never deadlocks: take the sync whose
+ * task is deepest.  Its child is queued (then that sync takes it: it is
+ * deeper) or running on some thread, whose innermost task is the child or
+ * deeper still, so it is running code (progress) or syncing a task deeper
+ * than the deepest (impossible).  Every child is synced, so a child whose
+ * body has returned is done.
  */
 typedef struct mtask mtask;
 typedef struct mutex_pool mutex_pool;
