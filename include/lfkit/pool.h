@@ -154,7 +154,8 @@ struct lf_task {
     lf_task *parent;         /* spawner; NULL for a root of lf_pool_run */
     lf_pool_worker *worker;  /* set by the pool when it runs the task */
     lf_task *next_root;      /* link in the pool's list of submitted roots */
-    size_t depth;            /* 0 for a root, parent's + 1 (see "Stack depth") */
+    unsigned depth;          /* 0 for a root, parent's + 1 (see "Stack depth") */
+    unsigned nesting;        /* tasks on the running worker's stack, this one included */
     size_t spawned;          /* see "Completion"; the running worker only */
     _Atomic(size_t) join;    /* see "Completion" and pool_sync.h */
 };
@@ -164,8 +165,7 @@ struct lf_pool_worker {
     lf_pool *pool;
     uint64_t rng;            /* victim choice; this worker only */
     unsigned index;
-    unsigned nesting;        /* tasks on this worker's stack now; this worker only */
-    _Atomic(unsigned) max_nesting; /* the most nesting has been; written by this worker only */
+    _Atomic(unsigned) max_nesting; /* the most tasks its stack has held; written by this worker only */
     pthread_t thread;
 };
 
@@ -193,6 +193,7 @@ static inline void lf_task_init(lf_task *t, void (*fn)(lf_task *self, void *arg)
     t->worker = NULL;
     t->next_root = NULL;
     t->depth = 0;
+    t->nesting = 0;
     t->spawned = 0;
     lf_completion__init(&t->join);
 }
@@ -299,13 +300,13 @@ static inline void lf_pool__finish(lf_pool *p, lf_task *t, const lf_task *syncin
 /* Run t on w; syncing: the task whose lf_task_sync runs it, or NULL.  Worker w only. */
 static inline void lf_pool__execute(lf_pool_worker *w, lf_task *t, const lf_task *syncing)
 {
-    unsigned level = ++w->nesting;
+    /* syncing is the innermost task on w's stack (see "Stack depth"). */
+    t->nesting = syncing != NULL ? syncing->nesting + 1 : 1;
     /* relaxed: a statistic; only this worker writes it. */
-    if (level > atomic_load_explicit(&w->max_nesting, memory_order_relaxed))
-        atomic_store_explicit(&w->max_nesting, level, memory_order_relaxed);
+    if (t->nesting > atomic_load_explicit(&w->max_nesting, memory_order_relaxed))
+        atomic_store_explicit(&w->max_nesting, t->nesting, memory_order_relaxed);
     t->worker = w;
     t->fn(t, t->arg);
-    w->nesting--;
     lf_pool__finish(w->pool, t, syncing);
 }
 
@@ -540,7 +541,6 @@ static inline lf_status lf_pool__setup(lf_pool *p, unsigned nworkers)
         w->pool = p;
         w->rng = 0x9e3779b97f4a7c15u * (i + 1);
         w->index = i;
-        w->nesting = 0;
         /* relaxed: as sleepers. */
         atomic_store_explicit(&w->max_nesting, 0, memory_order_relaxed);
     }
