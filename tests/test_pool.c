@@ -335,6 +335,40 @@ Test(pool, nesting_stays_within_the_tree_depth, .timeout = 30)
     }
 }
 
+/* pool_sync.h's cores, one thread: DONE is reached exactly once, whichever side finishes last. */
+Test(pool, completion_and_wake_cores)
+{
+    _Atomic(size_t) join;
+    lf_completion__init(&join);
+    cr_assert(lf_completion__body_returned(&join, 0), "no children: done at once");
+    cr_assert(lf_completion__is_done(&join));
+
+    lf_completion__init(&join);
+    cr_assert_not(lf_completion__body_returned(&join, 2), "two children still out");
+    cr_assert_not(lf_completion__is_done(&join));
+    cr_assert_not(lf_completion__child_done(&join));
+    cr_assert(lf_completion__child_done(&join), "the last child completes it");
+    cr_assert(lf_completion__is_done(&join));
+
+    lf_completion__init(&join);
+    cr_assert_not(lf_completion__child_done(&join));
+    cr_assert_not(lf_completion__child_done(&join));
+    cr_assert(lf_completion__body_returned(&join, 2), "children first: the body completes it");
+    cr_assert(lf_completion__is_done(&join));
+
+    _Atomic(unsigned) sleepers;
+    atomic_store(&sleepers, 0);
+    cr_assert_not(lf_wake__sleeper_seen(&sleepers));
+    cr_assert_not(lf_wake__claim_sleeper(&sleepers));
+    lf_wake__announce_sleep(&sleepers);
+    cr_assert(lf_wake__sleeper_seen(&sleepers));
+    cr_assert(lf_wake__claim_sleeper(&sleepers));
+    cr_assert_not(lf_wake__sleeper_seen(&sleepers), "claimed: not woken twice");
+    lf_wake__announce_sleep(&sleepers);
+    lf_wake__cancel_sleep(&sleepers);
+    cr_assert_eq(atomic_load(&sleepers), 0);
+}
+
 Test(pool, init_enomem_at_every_allocation, .timeout = 30)
 {
     for (long k = 0;; k++) {
