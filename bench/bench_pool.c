@@ -10,7 +10,9 @@
  * of N threads (bench_pool_tbb.cpp); OpenMP tasks (#pragma omp task /
  * taskwait in a parallel region of N threads; gcc's libgomp); a pool of N
  * threads sharing one mutex-protected task stack, whose sync also runs
- * tasks; and the serial code.  Each trial checks its result (fib's value;
+ * tasks, but only tasks deeper in the task tree than the one syncing (so
+ * a thread's nested tasks have strictly increasing depths and its stack
+ * stays within the tree's depth, like lf_pool's); and the serial code.  Each trial checks its result (fib's value;
  * the array sorted and a permutation of its input).
  *
  * Setup (untimed) creates the entry's pool and warms it up with a few
@@ -35,7 +37,19 @@ void tbb_pool_teardown(void *arena);
 long tbb_fib(void *arena, int n);
 void tbb_sort(void *arena, int *a, size_t n);
 
-/* The baseline pool: N threads and one task stack under one mutex. */
+/*
+ * The baseline pool: N threads and one task stack (LIFO list) under one
+ * mutex.  Idle threads take the newest task.  A sync waiting for a child
+ * takes the newest task deeper than the syncing task (depth: distance
+ * from the root), scanning the list under the mutex; so the tasks nested
+ * on one thread's stack have strictly increasing depths, at most the
+ * tree's depth + 1 of them.  It never deadlocks: take the sync whose
+ * task is deepest.  Its child is queued (then that sync takes it: it is
+ * deeper) or running on some thread, whose innermost task is the child or
+ * deeper still, so it is running code (progress) or syncing a task deeper
+ * than the deepest (impossible).  Every child is synced, so a child whose
+ * body has returned is done.
+ */
 typedef struct mtask mtask;
 typedef struct mutex_pool mutex_pool;
 
@@ -44,6 +58,7 @@ struct mtask {
     void *arg;
     mtask *next;
     mutex_pool *pool;
+    unsigned depth; /* 0 for the root, parent's + 1 */
     atomic_bool done;
 };
 
@@ -61,6 +76,20 @@ static mtask *mutex_pool_take(mutex_pool *m)
     mtask *t = m->head;
     if (t != NULL)
         m->head = t->next;
+    pthread_mutex_unlock(&m->lock);
+    return t;
+}
+
+/* The newest queued task deeper than depth, unlinked; NULL if none. */
+static mtask *mutex_pool_take_deeper(mutex_pool *m, unsigned depth)
+{
+    pthread_mutex_lock(&m->lock);
+    mtask **link = &m->head;
+    while (*link != NULL && (*link)->depth <= depth)
+        link = &(*link)->next;
+    mtask *t = *link;
+    if (t != NULL)
+        *link = t->next;
     pthread_mutex_unlock(&m->lock);
     return t;
 }
@@ -84,6 +113,7 @@ static void mtask_spawn(mtask *self, mtask *child, void (*fn)(mtask *, void *), 
     child->fn = fn;
     child->arg = arg;
     child->pool = self->pool;
+    child->depth = self->depth + 1;
     atomic_store_explicit(&child->done, false, memory_order_relaxed); /* published by the mutex */
     mutex_pool_put(self->pool, child);
 }
@@ -91,7 +121,7 @@ static void mtask_spawn(mtask *self, mtask *child, void (*fn)(mtask *, void *), 
 static void mtask_sync(mtask *self, mtask *child)
 {
     while (!atomic_load_explicit(&child->done, memory_order_acquire)) {
-        mtask *t = mutex_pool_take(self->pool);
+        mtask *t = mutex_pool_take_deeper(self->pool, self->depth);
         if (t != NULL)
             mtask_execute(t);
         else
@@ -144,6 +174,7 @@ static void mutex_pool_run(mutex_pool *m, void (*fn)(mtask *, void *), void *arg
     root.fn = fn;
     root.arg = arg;
     root.pool = m;
+    root.depth = 0;
     atomic_store_explicit(&root.done, false, memory_order_relaxed);
     mutex_pool_put(m, &root);
     while (!atomic_load_explicit(&root.done, memory_order_acquire))

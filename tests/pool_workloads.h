@@ -1,8 +1,9 @@
 /*
  * tests/pool_workloads.h - the fork-join workloads run on lf_pool by the
  * unit tests, the stress scenarios and the benchmarks: fib by
- * spawn/sync (one task per call, no cutoff) and a parallel quicksort, with
- * their serial versions and result checks.  One copy, included by
+ * spawn/sync (one task per call, no cutoff), a parallel quicksort, an
+ * unbalanced tree (a spine with fib subtrees hanging off it) and a wide
+ * fan-out, with their serial versions and result checks.  One copy, included by
  * tests/test_pool.c, stress/stress_pool.c and bench/bench_pool.c.
  */
 #ifndef LFKIT_POOL_WORKLOADS_H
@@ -48,6 +49,83 @@ static inline long fib_pool(lf_pool *p, int n)
     fib_job job = {n, -1};
     lf_task root;
     lf_task_init(&root, fib_task, &job);
+    lf_pool_run(p, &root);
+    return job.result;
+}
+
+/*
+ * Unbalanced: a spine of len tasks; spine task k spawns spine task k + 1
+ * and a fib(leaf) subtree, syncs the subtree, then the spine.  The task
+ * tree is len + leaf - 1 deep on one side and leaf deep on the other.
+ * result: len * fib(leaf).
+ */
+typedef struct spine_job {
+    int len;
+    int leaf;
+    long result;
+} spine_job;
+
+static inline void spine_task(lf_task *self, void *arg)
+{
+    spine_job *job = (spine_job *)arg;
+    if (job->len == 0) {
+        job->result = 0;
+        return;
+    }
+    spine_job next = {job->len - 1, job->leaf, 0};
+    fib_job side = {job->leaf, 0};
+    lf_task spine, sub;
+    lf_task_init(&spine, spine_task, &next);
+    lf_task_init(&sub, fib_task, &side);
+    lf_task_spawn(self, &spine);
+    lf_task_spawn(self, &sub);
+    lf_task_sync(self, &sub);
+    lf_task_sync(self, &spine);
+    job->result = next.result + side.result;
+}
+
+static inline long spine_pool(lf_pool *p, int len, int leaf)
+{
+    spine_job job = {len, leaf, -1};
+    lf_task root;
+    lf_task_init(&root, spine_task, &job);
+    lf_pool_run(p, &root);
+    return job.result;
+}
+
+/* Fan-out: the root spawns FAN_WIDTH fib(leaf) tasks, then syncs them in order. */
+enum { FAN_WIDTH = 64 };
+
+typedef struct fan_job {
+    int leaf;
+    long result;
+} fan_job;
+
+static inline void fan_task(lf_task *self, void *arg)
+{
+    fan_job *job = (fan_job *)arg;
+    fib_job leaves[FAN_WIDTH];
+    lf_task kids[FAN_WIDTH];
+    for (int i = 0; i < FAN_WIDTH; i++) {
+        leaves[i].n = job->leaf;
+        leaves[i].result = 0;
+        lf_task_init(&kids[i], fib_task, &leaves[i]);
+        lf_task_spawn(self, &kids[i]);
+    }
+    long sum = 0;
+    for (int i = 0; i < FAN_WIDTH; i++) {
+        lf_task_sync(self, &kids[i]);
+        sum += leaves[i].result;
+    }
+    job->result = sum;
+}
+
+/* FAN_WIDTH * fib(leaf) on pool p, from a non-worker thread. */
+static inline long fan_pool(lf_pool *p, int leaf)
+{
+    fan_job job = {leaf, -1};
+    lf_task root;
+    lf_task_init(&root, fan_task, &job);
     lf_pool_run(p, &root);
     return job.result;
 }

@@ -25,7 +25,8 @@ static void *test_thread_trampoline(void *p)
     return ret;
 }
 
-static int test_thread_create(pthread_t *t, void *(*start)(void *), void *arg)
+static int test_thread_create(pthread_t *t, const pthread_attr_t *attr, void *(*start)(void *),
+                              void *arg)
 {
     if (atomic_load(&test_threads_allowed) >= 0 && atomic_fetch_sub(&test_threads_allowed, 1) <= 0)
         return EAGAIN;
@@ -35,7 +36,7 @@ static int test_thread_create(pthread_t *t, void *(*start)(void *), void *arg)
     s->start = start;
     s->arg = arg;
     atomic_fetch_add(&test_threads_live, 1);
-    int rc = pthread_create(t, NULL, test_thread_trampoline, s);
+    int rc = pthread_create(t, attr, test_thread_trampoline, s);
     if (rc != 0) {
         atomic_fetch_sub(&test_threads_live, 1);
         free(s);
@@ -43,7 +44,7 @@ static int test_thread_create(pthread_t *t, void *(*start)(void *), void *arg)
     return rc;
 }
 
-#define LF_POOL_THREAD_CREATE(t, start, arg) test_thread_create((t), (start), (arg))
+#define LF_POOL_THREAD_CREATE(t, attr, start, arg) test_thread_create((t), (attr), (start), (arg))
 
 #include <lfkit/pool.h>
 
@@ -298,6 +299,74 @@ Test(pool, bad_input)
     lf_pool_run(&p, NULL);
     lf_pool_destroy(&p);
     lf_pool_destroy(NULL);
+}
+
+Test(pool, init_stack_sizes, .timeout = 30)
+{
+    lf_pool p;
+    cr_assert_eq(lf_pool_init_stack(NULL, 2, 1 << 20), LF_EINVAL);
+    cr_assert_eq(lf_pool_init_stack(&p, 2, 1), LF_EINVAL, "below PTHREAD_STACK_MIN");
+    cr_assert_eq(lf_pool_init_stack(&p, LF_POOL_MAX_WORKERS + 1, 1 << 20), LF_EINVAL);
+    cr_assert_eq(atomic_load(&test_alloc_live), 0);
+    cr_assert_eq(atomic_load(&test_threads_live), 0);
+    cr_assert_eq(lf_pool_init_stack(&p, 3, 256 << 10), LF_OK);
+    cr_assert_eq(fib_pool(&p, 20), fib_serial(20));
+    lf_pool_destroy(&p);
+    cr_assert_eq(atomic_load(&test_threads_live), 0);
+    cr_assert_eq(atomic_load(&test_alloc_live), 0);
+}
+
+/* fib(n)'s tree is n - 1 deep: nesting is at most n on any worker, exactly n on one. */
+Test(pool, nesting_stays_within_the_tree_depth, .timeout = 30)
+{
+    enum { N = 20 };
+    for (unsigned workers = 1; workers <= 4; workers *= 2) {
+        lf_pool p;
+        cr_assert_eq(lf_pool_init(&p, workers), LF_OK);
+        cr_assert_eq(lf_pool_max_nesting(&p), 0, "nothing ran yet");
+        for (int i = 0; i < 5; i++)
+            cr_assert_eq(fib_pool(&p, N), fib_serial(N));
+        unsigned nesting = lf_pool_max_nesting(&p);
+        if (workers == 1)
+            cr_assert_eq(nesting, N, "one worker: the chain fib(%d) .. fib(1), got %u", N, nesting);
+        else
+            cr_assert(nesting >= 1 && nesting <= N, "%u workers: nesting %u", workers, nesting);
+        lf_pool_destroy(&p);
+    }
+}
+
+/* pool_sync.h's cores, one thread: DONE is reached exactly once, whichever side finishes last. */
+Test(pool, completion_and_wake_cores)
+{
+    _Atomic(size_t) join;
+    lf_completion__init(&join);
+    cr_assert(lf_completion__body_returned(&join, 0), "no children: done at once");
+    cr_assert(lf_completion__is_done(&join));
+
+    lf_completion__init(&join);
+    cr_assert_not(lf_completion__body_returned(&join, 2), "two children still out");
+    cr_assert_not(lf_completion__is_done(&join));
+    cr_assert_not(lf_completion__child_done(&join));
+    cr_assert(lf_completion__child_done(&join), "the last child completes it");
+    cr_assert(lf_completion__is_done(&join));
+
+    lf_completion__init(&join);
+    cr_assert_not(lf_completion__child_done(&join));
+    cr_assert_not(lf_completion__child_done(&join));
+    cr_assert(lf_completion__body_returned(&join, 2), "children first: the body completes it");
+    cr_assert(lf_completion__is_done(&join));
+
+    _Atomic(unsigned) sleepers;
+    atomic_store(&sleepers, 0);
+    cr_assert_not(lf_wake__sleeper_seen(&sleepers));
+    cr_assert_not(lf_wake__claim_sleeper(&sleepers));
+    lf_wake__announce_sleep(&sleepers);
+    cr_assert(lf_wake__sleeper_seen(&sleepers));
+    cr_assert(lf_wake__claim_sleeper(&sleepers));
+    cr_assert_not(lf_wake__sleeper_seen(&sleepers), "claimed: not woken twice");
+    lf_wake__announce_sleep(&sleepers);
+    lf_wake__cancel_sleep(&sleepers);
+    cr_assert_eq(atomic_load(&sleepers), 0);
 }
 
 Test(pool, init_enomem_at_every_allocation, .timeout = 30)
