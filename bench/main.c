@@ -5,7 +5,7 @@
  * family whose entries report latencies also FAMILY_latency.csv and
  * FAMILY_latency_summary.csv.
  *
- * Environment: BENCH_ROUNDS (default 11), BENCH_TRIAL_MS (default 200),
+ * Progress goes to stderr.  Environment: BENCH_ROUNDS (default 11), BENCH_TRIAL_MS (default 200),
  * BENCH_ONLY=family,family, BENCH_THREADS=1,2,4 (overrides every family's
  * thread counts), BENCH_RESULTS (default bench/results).
  */
@@ -36,6 +36,8 @@ static unsigned trial_ms = 200;
 static unsigned cpu_list[1024];
 static unsigned ncpu_list;
 static bool check_failed;
+/* Progress on stderr: a live line (family, threads, round, entry) on a terminal, else a line per thread count. */
+static bool progress_live;
 
 void *bench_alloc(size_t align, size_t size)
 {
@@ -379,6 +381,9 @@ static void run_family(const bench_family *f, const unsigned *thread_counts, con
             for (size_t k = 0; k < n; k++) {
                 size_t i = (k + r) % n; /* rotate the order so no entry always runs first */
                 trial_result *t = &fr->res[i * rounds + r];
+                if (progress_live)
+                    fprintf(stderr, "\r\033[Kbench: %s, %u threads, round %u/%u: %s", f->name, fr->threads,
+                            r + 1, rounds, f->entries[i].name);
                 *t = run_trial(f, &f->entries[i], fr->threads);
                 any_latency |= t->has_latency;
                 fprintf(raw, "%s,%u,%s,%u,%.6g", f->name, fr->threads, f->entries[i].name, r, t->rate);
@@ -386,6 +391,11 @@ static void run_family(const bench_family *f, const unsigned *thread_counts, con
                     fprintf(raw, ",%.4f", t->spread);
                 fprintf(raw, "\n");
             }
+        if (progress_live)
+            fprintf(stderr, "\r\033[K");
+        else
+            fprintf(stderr, "bench: %s, %u threads: %u rounds of %zu entries done\n", f->name, fr->threads,
+                    rounds, n);
         print_rates(fr, sum, a, b, tmp);
         fflush(stdout);
     }
@@ -448,6 +458,7 @@ static void print_machine(void)
 int main(void)
 {
     const char *s;
+    progress_live = isatty(STDERR_FILENO);
     if ((s = getenv("BENCH_ROUNDS")) && atoi(s) > 0)
         rounds = (unsigned)atoi(s);
     if ((s = getenv("BENCH_TRIAL_MS")) && atoi(s) > 0)
