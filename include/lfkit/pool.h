@@ -165,7 +165,8 @@ struct lf_pool_worker {
     lf_pool *pool;
     uint64_t rng;            /* victim choice; this worker only */
     unsigned index;
-    _Atomic(unsigned) max_nesting; /* the most tasks its stack has held; written by this worker only */
+    unsigned deepest;        /* the most tasks its stack has held; this worker only */
+    _Atomic(unsigned) max_nesting; /* deepest, published for lf_pool_max_nesting; written by this worker only */
     pthread_t thread;
 };
 
@@ -302,9 +303,11 @@ static inline void lf_pool__execute(lf_pool_worker *w, lf_task *t, const lf_task
 {
     /* syncing is the innermost task on w's stack (see "Stack depth"). */
     t->nesting = syncing != NULL ? syncing->nesting + 1 : 1;
-    /* relaxed: a statistic; only this worker writes it. */
-    if (t->nesting > atomic_load_explicit(&w->max_nesting, memory_order_relaxed))
+    if (t->nesting > w->deepest) {
+        w->deepest = t->nesting;
+        /* relaxed: a statistic; only this worker writes it, and only when it grows. */
         atomic_store_explicit(&w->max_nesting, t->nesting, memory_order_relaxed);
+    }
     t->worker = w;
     t->fn(t, t->arg);
     lf_pool__finish(w->pool, t, syncing);
@@ -541,6 +544,7 @@ static inline lf_status lf_pool__setup(lf_pool *p, unsigned nworkers)
         w->pool = p;
         w->rng = 0x9e3779b97f4a7c15u * (i + 1);
         w->index = i;
+        w->deepest = 0;
         /* relaxed: as sleepers. */
         atomic_store_explicit(&w->max_nesting, 0, memory_order_relaxed);
     }
