@@ -20,10 +20,12 @@
  *  - urcu_wfcq: liburcu's wfcqueue (wait-free enqueue); with C = 1 its
  *    single-consumer dequeue without the dequeue lock
  *    (__cds_wfcq_dequeue_blocking), with C > 1 the locked one
- *    (cds_wfcq_dequeue_blocking).
+ *    (cds_wfcq_dequeue_blocking);
+ *  - urcu_lfq: liburcu's rculfqueue (RCU read-side sections, nodes freed
+ *    through call_rcu).
  * Every bounded entry has CAPACITY places.  A producer finding its ring
  * full spins (lf_cpu_relax) until there is room or the trial ends.  The
- * unbounded entries (lf_mpsc, lf_queue, mutex, ck_fifo_spsc, urcu_wfcq)
+ * unbounded entries (lf_mpsc, lf_queue, mutex, ck_fifo_spsc, urcu_wfcq, urcu_lfq)
  * hold back instead: after each batch of BATCH enqueues a producer waits
  * while more than CAPACITY values are queued (two shared counters, added
  * to once per batch), so every entry runs with about the same backlog.
@@ -57,6 +59,8 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <urcu.h>
+#include <urcu/rculfqueue.h>
 #include <urcu/wfcqueue.h>
 
 enum { CAPACITY = 1024, BATCH = 64, SEQ_BITS = 40, MAX_PRODUCERS = 16, MAX_THREADS = 32 };
@@ -84,6 +88,12 @@ typedef struct mutexq_node {
     void *value;
 } mutexq_node;
 
+typedef struct rculfq_item {
+    struct cds_lfq_node_rcu node;
+    struct rcu_head rcu;
+    void *value;
+} rculfq_item;
+
 typedef struct wfcq_item {
     struct cds_wfcq_node node;
     void *value;
@@ -107,6 +117,7 @@ typedef struct pc_state {
     LF_CACHE_ALIGNED ck_ring_t ck;
     ck_ring_buffer_t *ck_buffer; /* CAPACITY */
     LF_CACHE_ALIGNED ck_fifo_spsc_t ck_fifo;
+    LF_CACHE_ALIGNED struct cds_lfq_queue_rcu rculfq;
     LF_CACHE_ALIGNED struct cds_wfcq_head wfcq_head;
     LF_CACHE_ALIGNED struct cds_wfcq_tail wfcq_tail;
 } pc_state;
@@ -532,6 +543,67 @@ PC_INLINE bool wfcq_dequeue(pc_state *s, void *ctx, void **v)
     return true;
 }
 
+/* liburcu rculfqueue: every thread registered with RCU, operations in read-side
+   sections, dequeued nodes freed through call_rcu */
+static void rculfq_free(struct rcu_head *h)
+{
+    free(lf_container_of(h, rculfq_item, rcu));
+}
+
+PC_INLINE void rculfq_init(pc_state *s)
+{
+    cds_lfq_init_rcu(&s->rculfq, call_rcu);
+}
+
+PC_INLINE void rculfq_destroy(pc_state *s)
+{
+    rcu_register_thread();
+    if (cds_lfq_destroy_rcu(&s->rculfq) != 0)
+        fprintf(stderr, "bench: rculfqueue not empty at teardown\n");
+    rcu_barrier(); /* every call_rcu callback has run: nothing leaks into the next trial */
+    rcu_unregister_thread();
+}
+
+PC_INLINE void *rculfq_begin(pc_state *s)
+{
+    (void)s;
+    rcu_register_thread();
+    return NULL;
+}
+
+PC_INLINE void rculfq_end(pc_state *s, void *ctx)
+{
+    (void)s;
+    (void)ctx;
+    rcu_unregister_thread();
+}
+
+PC_INLINE bool rculfq_enqueue(pc_state *s, void *ctx, void *v)
+{
+    (void)ctx;
+    rculfq_item *it = (rculfq_item *)xmalloc(sizeof *it);
+    cds_lfq_node_init_rcu(&it->node);
+    it->value = v;
+    rcu_read_lock();
+    cds_lfq_enqueue_rcu(&s->rculfq, &it->node);
+    rcu_read_unlock();
+    return true;
+}
+
+PC_INLINE bool rculfq_dequeue(pc_state *s, void *ctx, void **v)
+{
+    (void)ctx;
+    rcu_read_lock();
+    struct cds_lfq_node_rcu *n = cds_lfq_dequeue_rcu(&s->rculfq);
+    rcu_read_unlock();
+    if (n == NULL)
+        return false;
+    rculfq_item *it = lf_container_of(n, rculfq_item, node);
+    *v = it->value;
+    call_rcu(&it->rcu, rculfq_free);
+    return true;
+}
+
 /* timer_only (queue_latency): no queue; enqueue succeeds, dequeue finds nothing; no check */
 PC_INLINE bool timer_enqueue(pc_state *s, void *ctx, void *v)
 {
@@ -565,6 +637,8 @@ static const pc_ops ring_ops = {true, any_config, ring_init, ring_destroy, no_co
                                   ckfifo_dequeue},
                     wfcq_ops = {false, any_config, wfcq_init, wfcq_destroy, no_context, no_end, wfcq_enqueue,
                                 wfcq_dequeue},
+                    rculfq_ops = {false, any_config, rculfq_init, rculfq_destroy, rculfq_begin, rculfq_end,
+                                  rculfq_enqueue, rculfq_dequeue},
                     timer_ops = {true, any_config, nothing, nothing, no_context, no_end, timer_enqueue, timer_dequeue};
 
 /* ---- the loops ----------------------------------------------------------- */
@@ -627,8 +701,10 @@ PC_INLINE uint64_t prodcons_run(const pc_ops *ops, void *p, unsigned tid, const 
             if (ops->dequeue(s, ctx, &v))
                 log_value(l, s->np, v);
         }
-        if (!ops->bounded) /* relaxed: flow control only */
+        if (!ops->bounded) {
+            /* relaxed: flow control only, as the producers' */
             atomic_fetch_add_explicit(&s->dequeued, l->delivered - before, memory_order_relaxed);
+        }
     }
     ops->end(s, ctx);
     return l->delivered;
@@ -729,6 +805,7 @@ PC_ENTRY_FNS(ckspsc)
 PC_ENTRY_FNS(ckmpmc)
 PC_ENTRY_FNS(ckfifo)
 PC_ENTRY_FNS(wfcq)
+PC_ENTRY_FNS(rculfq)
 PC_TIMED_FNS(ring)
 PC_TIMED_FNS(lfq)
 PC_TIMED_FNS(mutexq)
@@ -747,6 +824,7 @@ static const bench_entry prodcons_entries[] = {
     {"ck_ring_mpmc", ckmpmc_setup, ckmpmc_run, ckmpmc_check, ckmpmc_teardown},
     {"ck_fifo_spsc", ckfifo_setup, ckfifo_run, ckfifo_check, ckfifo_teardown},
     {"urcu_wfcq", wfcq_setup, wfcq_run, wfcq_check, wfcq_teardown},
+    {"urcu_lfq", rculfq_setup, rculfq_run, rculfq_check, rculfq_teardown},
     {"lf_queue", lfq_setup, lfq_run, lfq_check, lfq_teardown},
     {"lf_mpsc", mpsc_setup, mpsc_run, mpsc_check, mpsc_teardown},
     {"lf_spsc", spsc_setup, spsc_run, spsc_check, spsc_teardown},
