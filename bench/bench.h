@@ -29,7 +29,19 @@
  * Latency: a throughput entry may also time single operations into a
  * bench_hist per thread and hand it over with bench_report_latency before
  * `run` returns; the harness then prints and writes (FAMILY_latency.csv)
- * the trial's p50, p99.9 and maximum over all threads.
+ * the trial's p50, p99, p99.9 and maximum over all threads.
+ *
+ * Producer/consumer configurations: a family's thread count may be
+ * BENCH_PC(p, c) instead of a plain count; the harness then starts p + c
+ * threads, prints and writes the count as "pPcC", and hands the encoded
+ * value to setup and run as nthreads: bench_threads_of gives the thread
+ * count, bench_producers / bench_consumers the roles (for a plain count n
+ * they are n / 2 producers, at least one, and the rest consumers).
+ *
+ * Declining: an entry that does not apply at a thread count (an SPSC ring
+ * at 2P2C) returns BENCH_SKIP from setup; the harness then runs nothing for
+ * it at that count, prints no row, writes no CSV line, and leaves ratios
+ * against it out.
  *
  * Add a family: write bench/bench_NAME.c defining `const bench_family
  * bench_NAME = {...}`, and add BENCH(NAME) to families.def.
@@ -72,6 +84,31 @@ typedef struct bench_family {
     const bench_entry *entries;
     size_t nentries;
 } bench_family;
+
+/* What setup returns for a thread count the entry does not apply to. */
+extern char bench_skip_token;
+#define BENCH_SKIP ((void *)&bench_skip_token)
+
+/* A producer/consumer configuration as a thread count (p, c < 256). */
+#define BENCH_PC_FLAG 0x10000u
+#define BENCH_PC(p, c) (BENCH_PC_FLAG | (unsigned)(p) << 8 | (unsigned)(c))
+
+static inline unsigned bench_producers(unsigned n)
+{
+    if (n & BENCH_PC_FLAG)
+        return (n >> 8) & 0xffu;
+    return n / 2 > 0 ? n / 2 : 1;
+}
+
+static inline unsigned bench_threads_of(unsigned n)
+{
+    return n & BENCH_PC_FLAG ? ((n >> 8) & 0xffu) + (n & 0xffu) : n;
+}
+
+static inline unsigned bench_consumers(unsigned n)
+{
+    return bench_threads_of(n) - bench_producers(n);
+}
 
 /* Per-thread work loop helper: true until the trial's stop flag is raised. */
 static inline bool bench_running(const atomic_bool *stop)

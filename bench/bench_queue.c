@@ -3,22 +3,20 @@
  *
  * queue: each thread repeats enqueue(its next value); dequeue(), so one
  * operation counted is one enqueue+dequeue pair on a shared queue.
- * queue_split: half the threads only enqueue, half only dequeue; one
- * operation counted is one value delivered.  Producers pause while the
- * queue holds more than SPLIT_BACKLOG values, so memory stays bounded.
+ * Separate producers and consumers: the prodcons family (bench_prodcons.c).
  *
  * Entries: lf_queue (lfkit, hazard pointers); Concurrency Kit's ck_hp_fifo
  * (Michael-Scott with ck_hp hazard pointers) and ck_fifo_mpmc (generation
  * counters and double-width CAS, nodes type-stable and reused at once);
  * liburcu's wfcqueue (wait-free enqueue, dequeue under its mutex) and
  * rculfqueue (RCU-protected lock-free queue, nodes freed through call_rcu);
- * a pthread_mutex queue.  Nodes: lf_queue recycles through its hazard
+ * a pthread_mutex queue; and lfkit's bounded lf_ring (capacity RING_CAPACITY,
+ * far above the at most one value per thread it holds here).  Nodes: lf_queue recycles through its hazard
  * record's cache; ck_hp_fifo and rculfqueue malloc per enqueue and free
  * from their reclamation callback (which gets no thread context to cache
  * in); ck_fifo_mpmc, wfcqueue and the mutex queue reuse the dequeued node
- * for the thread's next enqueue (split mode: the consumer frees it, or for
- * ck_fifo_mpmc returns it to a shared free list, since its nodes must stay
- * readable).
+ * for the thread's next enqueue (ck_fifo_mpmc's spare ones go to a shared
+ * free list, since its nodes must stay readable).
  *
  * Every trial checks its result: values are (producer, seq); each
  * consumer sees every producer's seqs strictly increasing; after the
@@ -28,7 +26,7 @@
  * pairs mode the queue is never empty when a thread dequeues (its own
  * value is in it, and no thread dequeues more than it enqueued), so every
  * LF_EMPTY is a linearizability failure: counted as "spurious empty".
- * For lf_queue any order error or spurious empty fails the trial; for the
+ * For lf_queue and lf_ring any order error or spurious empty fails the trial; for the
  * other libraries they are reported on stderr (they are what is being
  * compared), while lost or duplicated values fail every trial.
  *
@@ -46,6 +44,7 @@
 #include <ck_hp_fifo.h>
 #include <ck_hp_stack.h>
 #include <lfkit/queue.h>
+#include <lfkit/ring.h>
 #include <lfkit/stack.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -54,7 +53,7 @@
 #include <urcu/rculfqueue.h>
 #include <urcu/wfcqueue.h>
 
-enum { BATCH = 64, SPLIT_BACKLOG = 1 << 14, SEQ_BITS = 40, CK_HP_THRESHOLD = 64 };
+enum { BATCH = 64, POOL_SLACK = 1 << 14, SEQ_BITS = 40, CK_HP_THRESHOLD = 64, RING_CAPACITY = 1024 };
 
 /* ---- per-thread accounting, shared by every entry ---------------------- */
 
@@ -95,12 +94,10 @@ static inline void log_value(thread_log *l, unsigned nthreads, void *v)
     l->delivered++;
 }
 
-/* Common state: accounting plus the split mode's backlog counters. */
+/* Common state: the accounting. */
 typedef struct queue_common {
     unsigned nthreads;
     padded_log *logs;
-    LF_CACHE_ALIGNED _Atomic(uint64_t) enqueued; /* split mode, in batches */
-    LF_CACHE_ALIGNED _Atomic(uint64_t) dequeued;
 } queue_common;
 
 static void common_init(queue_common *c, unsigned nthreads)
@@ -121,22 +118,6 @@ static void common_free(queue_common *c)
     for (unsigned t = 0; t <= c->nthreads; t++)
         free(c->logs[t].log.last);
     free(c->logs);
-}
-
-/* Split mode roles: the first half produce (at least one), the rest consume. */
-static unsigned producers_of(unsigned nthreads)
-{
-    return nthreads / 2 > 0 ? nthreads / 2 : 1;
-}
-
-/* Split mode producer, after each batch: wait while the backlog is too long. */
-static void producer_throttle(queue_common *c, const atomic_bool *stop)
-{
-    /* relaxed: a rough backlog for flow control; no data is read through it */
-    uint64_t in = atomic_fetch_add_explicit(&c->enqueued, BATCH, memory_order_relaxed) + BATCH;
-    while (in - atomic_load_explicit(&c->dequeued, memory_order_relaxed) > SPLIT_BACKLOG &&
-           bench_running(stop))
-        lf_cpu_relax();
 }
 
 /*
@@ -186,7 +167,7 @@ static const char *verdict(queue_common *c, const char *entry, bool strict)
  * Each entry provides, as static inline functions over its state type S:
  *   X_begin(S *, tid) -> per-thread context, X_end(S *, ctx),
  *   X_enqueue(S *, ctx, value), X_dequeue(S *, ctx, &value) -> bool.
- * QUEUE_LOOPS(X, S, name, strict) builds its pairs run, split run and
+ * QUEUE_LOOPS(X, S, name, strict) builds its pairs run and
  * check (a drain on the calling thread) from them, so each entry's
  * operations are inlined.
  */
@@ -210,32 +191,6 @@ static const char *verdict(queue_common *c, const char *entry, bool strict)
         }                                                                                   \
         X##_end(s, ctx);                                                                    \
         return ops;                                                                         \
-    }                                                                                       \
-    static uint64_t X##_split(void *p, unsigned tid, unsigned n, const atomic_bool *stop)   \
-    {                                                                                       \
-        S *s = (S *)p;                                                                      \
-        thread_log *l = &s->c.logs[tid].log;                                                \
-        void *ctx = X##_begin(s, tid);                                                      \
-        if (tid < producers_of(n)) {                                                        \
-            while (bench_running(stop)) {                                                   \
-                for (int i = 0; i < BATCH; i++)                                             \
-                    X##_enqueue(s, ctx, encode(tid, l->produced++));                        \
-                producer_throttle(&s->c, stop);                                             \
-            }                                                                               \
-        } else {                                                                            \
-            while (bench_running(stop)) {                                                   \
-                uint64_t before = l->delivered;                                             \
-                for (int i = 0; i < BATCH; i++) {                                           \
-                    void *v;                                                                \
-                    if (X##_dequeue(s, ctx, &v))                                            \
-                        log_value(l, n, v);                                                 \
-                }                                                                           \
-                atomic_fetch_add_explicit(&s->c.dequeued, l->delivered - before,            \
-                                          memory_order_relaxed); /* relaxed: flow control */ \
-            }                                                                               \
-        }                                                                                   \
-        X##_end(s, ctx);                                                                    \
-        return tid < producers_of(n) ? BENCH_UNCOUNTED : l->delivered;                      \
     }                                                                                       \
     static const char *X##_check(void *p)                                                   \
     {                                                                                       \
@@ -285,7 +240,7 @@ static inline void *hand_take(hand *h, size_t size)
     return n != NULL ? n : xmalloc(size);
 }
 
-/* Keep a dequeued node for the next enqueue, or free it (split consumers). */
+/* Keep a dequeued node for the next enqueue, or free it (a spare). */
 static inline void hand_keep(hand *h, void *n)
 {
     if (h->node == NULL)
@@ -451,7 +406,7 @@ typedef struct mpmc_node {
 typedef struct mpmc_state {
     queue_common c;
     LF_CACHE_ALIGNED ck_fifo_mpmc_t fifo;
-    lf_stack free_nodes;          /* split mode: consumers return nodes here */
+    lf_stack free_nodes;          /* spare dequeued nodes */
     mpmc_node *pool;              /* every node; freed at teardown only */
     size_t pool_size;
     LF_CACHE_ALIGNED _Atomic(size_t) pool_used;
@@ -462,8 +417,8 @@ static void *mpmc_setup(unsigned nthreads)
 {
     mpmc_state *s = (mpmc_state *)bench_alloc(LF_CACHELINE, sizeof *s);
     common_init(&s->c, nthreads);
-    /* the most nodes alive at once: backlog, batches in flight, hands, stub */
-    s->pool_size = SPLIT_BACKLOG + 2 * (size_t)BATCH * nthreads + 2 * (size_t)nthreads + 2;
+    /* more than the most nodes alive at once: values queued, hands, stub */
+    s->pool_size = POOL_SLACK + 2 * (size_t)BATCH * nthreads + 2 * (size_t)nthreads + 2;
     s->pool = (mpmc_node *)bench_alloc(LF_CACHELINE, s->pool_size * sizeof *s->pool);
     atomic_store_explicit(&s->pool_used, (size_t)1, memory_order_relaxed);
     ck_fifo_mpmc_init(&s->fifo, &s->pool[0].entry);
@@ -676,7 +631,65 @@ static inline bool rculfq_dequeue(rculfq_state *s, void *ctx, void **v)
 
 QUEUE_LOOPS(rculfq, rculfq_state, "urcu_lfq", false)
 
+/* ---- lf_ring (bounded, lock-free SCQ) ------------------------------------ */
+
+typedef struct lfr_state {
+    queue_common c;
+    LF_CACHE_ALIGNED lf_ring r;
+} lfr_state;
+
+static void *lfr_setup(unsigned nthreads)
+{
+    lfr_state *s = (lfr_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    common_init(&s->c, nthreads);
+    if (lf_ring_init(&s->r, RING_CAPACITY) != LF_OK) {
+        fprintf(stderr, "bench: lf_ring_init failed\n");
+        exit(2);
+    }
+    return s;
+}
+
+static void lfr_teardown(void *p)
+{
+    lfr_state *s = (lfr_state *)p;
+    lf_ring_destroy(&s->r);
+    common_free(&s->c);
+    free(s);
+}
+
+static inline void *lfr_begin(lfr_state *s, unsigned tid)
+{
+    (void)s;
+    (void)tid;
+    return NULL;
+}
+
+static inline void lfr_end(lfr_state *s, void *ctx)
+{
+    (void)s;
+    (void)ctx;
+}
+
+static inline void lfr_enqueue(lfr_state *s, void *ctx, void *v)
+{
+    (void)ctx;
+    /* at most one value per thread is queued, far below the capacity: LF_FULL is a bug */
+    if (lf_ring_enqueue(&s->r, v) != LF_OK) {
+        fprintf(stderr, "bench: lf_ring_enqueue reported full with %u threads\n", s->c.nthreads);
+        exit(2);
+    }
+}
+
+static inline bool lfr_dequeue(lfr_state *s, void *ctx, void **v)
+{
+    (void)ctx;
+    return lf_ring_dequeue(&s->r, v) == LF_OK;
+}
+
+QUEUE_LOOPS(lfr, lfr_state, "lf_ring", true)
+
 /* ---- pthread_mutex queue ------------------------------------------------- */
+
 
 typedef struct mutexq_node {
     struct mutexq_node *next;
@@ -761,27 +774,13 @@ static const bench_entry queue_pair_entries[] = {
     {"urcu_wfcq", wfcq_setup, wfcq_pairs, wfcq_check, wfcq_teardown},
     {"urcu_lfq", rculfq_setup, rculfq_pairs, rculfq_check, rculfq_teardown},
     {"lf_queue", lfq_setup, lfq_pairs, lfq_check, lfq_teardown},
+    {"lf_ring", lfr_setup, lfr_pairs, lfr_check, lfr_teardown},
 };
 
 const bench_family bench_queue = {
     "queue", "enqueue+dequeue pairs per thread on one shared queue", false,
     {1, 2, 4, 0}, {"mutex", "ck_hp_fifo", NULL},
     queue_pair_entries, sizeof queue_pair_entries / sizeof queue_pair_entries[0],
-};
-
-static const bench_entry queue_split_entries[] = {
-    {"mutex", mutexq_setup, mutexq_split, mutexq_check, mutexq_teardown},
-    {"ck_hp_fifo", ckhp_setup, ckhp_split, ckhp_check, ckhp_teardown},
-    {"ck_fifo_mpmc", mpmc_setup, mpmc_split, mpmc_check, mpmc_teardown},
-    {"urcu_wfcq", wfcq_setup, wfcq_split, wfcq_check, wfcq_teardown},
-    {"urcu_lfq", rculfq_setup, rculfq_split, rculfq_check, rculfq_teardown},
-    {"lf_queue", lfq_setup, lfq_split, lfq_check, lfq_teardown},
-};
-
-const bench_family bench_queue_split = {
-    "queue_split", "half the threads enqueue, half dequeue (1P1C, 2P2C): values delivered", false,
-    {2, 4, 0}, {"mutex", "ck_hp_fifo", NULL},
-    queue_split_entries, sizeof queue_split_entries / sizeof queue_split_entries[0],
 };
 
 /* ---- stack_hp: lf_stack_pop_hp vs ck_hp_stack ----------------------------- */

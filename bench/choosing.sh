@@ -23,9 +23,10 @@ counting, many writers, total read rarely|`lf_sharded_counter` (one shard per th
 free list of type-stable nodes|`lf_stack` (Treiber, tagged)|stack|lf_stack|mutex|lock-free|intrusive; nodes never freed while the stack is in use|when nodes must be freed at once and hazard pointers are too much machinery
 free list, nodes freed|`lf_stack` + `lf_stack_pop_hp`|stack_hp||mutex|lock-free|hazard pointers: at most max(2H, 64) + H retired per record|as for `lf_stack` (this family has no mutex entry)
 work queue, every thread enqueues and dequeues|`lf_queue` (Michael-Scott) + hazard pointers|queue|lf_queue|mutex|lock-free|a node per value, recycled through hazard pointers|under heavy contention on few cores: the mutex runs turns with every line in one cache; choose `lf_queue` for progress (no waiting on a preempted lock holder), not throughput
-work queue, separate producers and consumers|`lf_queue`|queue_split|lf_queue|mutex|lock-free|as above; the producer allocates every node|as above
-pipeline stage to stage|planned (`lf_spsc`)|||||||
-mailbox, many senders one receiver|planned (`lf_mpsc`)|||||||
+work queue, separate producers and consumers|`lf_queue`|prodcons|lf_queue|mutex|lock-free|as above; the producer allocates every node|as above
+bounded work queue, separate producers and consumers|`lf_ring` (SCQ)|prodcons|lf_ring|mutex|lock-free|a few words per place, allocated at init; no allocation after|when a full or empty ring must block the caller: lf_ring only reports LF_FULL / LF_EMPTY
+pipeline stage to stage|`lf_spsc`|prodcons|lf_spsc|mutex|wait-free|capacity slots, allocated at init|when more than one thread must produce or consume: one of each only
+mailbox, many senders one receiver|`lf_mpsc` (Vyukov, intrusive)|prodcons|lf_mpsc|mutex|push wait-free; pop blocking (waits on a half-done push)|intrusive: the caller`s node, no allocation|when the receiver must never wait on a preempted sender
 fork-join, fine-grained tasks (fib, no cutoff)|`lf_pool` (work stealing on `lf_deque`)|pool_fib|lf_pool|mutex_pool|blocking (idle workers sleep); deque operations lock-free|tasks are the caller`s (on the spawner`s stack); no allocation per task|rarely: one shared task list under a lock serialises every spawn
 fork-join, coarse tasks (quicksort, 2048-element cutoff)|`lf_pool`|pool_sort|lf_pool|mutex_pool|as above|as above|when tasks are few and long: scheduling cost vanishes, a simple locked list does as well
 work stealing in your own scheduler: owner push/pop|`lf_deque` (Chase-Lev, growable)|deque|lf_deque|mutex_deque|owner wait-free (except growth), steal lock-free|old buffers kept until destroy|when several threads must push: only the owner may

@@ -3,7 +3,9 @@
  * bench.h for the method), prints a table per family and writes
  * bench/results/FAMILY.csv (every trial) and FAMILY_summary.csv; for a
  * family whose entries report latencies also FAMILY_latency.csv and
- * FAMILY_latency_summary.csv.
+ * FAMILY_latency_summary.csv.  A thread count that is a producer/consumer
+ * configuration (BENCH_PC) is printed and written as its label, "2P2C";
+ * an entry whose setup returns BENCH_SKIP has no row at that count.
  *
  * Progress goes to stderr.  Environment: BENCH_ROUNDS (default 11), BENCH_TRIAL_MS (default 200),
  * BENCH_ONLY=family,family, BENCH_THREADS=1,2,4 (overrides every family's
@@ -39,6 +41,18 @@ static bool check_failed;
 /* Progress on stderr: a live line (family, threads, round, entry) on a terminal, else a line per thread count. */
 static bool progress_live;
 
+char bench_skip_token;
+
+/* A thread count as printed and written: "4", or for BENCH_PC(2, 2) "2P2C". */
+static const char *count_label(unsigned n, char *buf, size_t size)
+{
+    if (n & BENCH_PC_FLAG)
+        snprintf(buf, size, "%uP%uC", bench_producers(n), bench_consumers(n));
+    else
+        snprintf(buf, size, "%u", n);
+    return buf;
+}
+
 void *bench_alloc(size_t align, size_t size)
 {
     return runner_aligned_zalloc(align, size);
@@ -65,8 +79,9 @@ typedef struct trial {
 typedef struct trial_result {
     double rate;      /* operations (or runs) per second */
     double spread;    /* fewest / most operations of any thread (throughput families) */
-    bool has_latency; /* the entry reported latencies; then the three below are set */
-    double p50_ns, p999_ns, max_ns;
+    bool skipped;     /* setup returned BENCH_SKIP: nothing ran */
+    bool has_latency; /* the entry reported latencies; then the four below are set */
+    double p50_ns, p99_ns, p999_ns, max_ns;
 } trial_result;
 
 /* The trial running now: bench_report_latency, called from the entry's threads, adds to it. */
@@ -131,12 +146,20 @@ static void *trial_main(void *p)
 static trial_result run_trial(const bench_family *f, const bench_entry *e, unsigned nthreads)
 {
     trial *t = (trial *)bench_alloc(64, sizeof *t);
-    trial_result res = {0, 0, false, 0, 0, 0};
+    trial_result res = {0, 0, false, false, 0, 0, 0, 0};
     t->e = e;
     t->nthreads = nthreads;
     pthread_mutex_init(&t->latency_lock, NULL);
     current_trial = t;
     t->state = e->setup(nthreads);
+    if (t->state == BENCH_SKIP) {
+        current_trial = NULL;
+        pthread_mutex_destroy(&t->latency_lock);
+        free(t);
+        res.skipped = true;
+        return res;
+    }
+    unsigned nrun = f->fixed_work ? nthreads : bench_threads_of(nthreads); /* threads to start */
     atomic_store_explicit(&t->stop, false, memory_order_relaxed);
     double elapsed, amount;
     if (f->fixed_work) {
@@ -147,8 +170,8 @@ static trial_result run_trial(const bench_family *f, const bench_entry *e, unsig
     } else {
         pthread_t tids[1024];
         trial_thread tts[1024];
-        pthread_barrier_init(&t->start, NULL, nthreads + 1);
-        for (unsigned i = 0; i < nthreads; i++) {
+        pthread_barrier_init(&t->start, NULL, nrun + 1);
+        for (unsigned i = 0; i < nrun; i++) {
             tts[i].t = t;
             tts[i].tid = i;
             if (pthread_create(&tids[i], NULL, trial_main, &tts[i]) != 0) {
@@ -161,13 +184,13 @@ static trial_result run_trial(const bench_family *f, const bench_entry *e, unsig
         struct timespec d = {(time_t)(trial_ms / 1000), (long)(trial_ms % 1000) * 1000000L};
         nanosleep(&d, NULL); /* the trial's length: a timer, not synchronisation */
         atomic_store_explicit(&t->stop, true, memory_order_relaxed); /* relaxed: workers only poll it */
-        for (unsigned i = 0; i < nthreads; i++)
+        for (unsigned i = 0; i < nrun; i++)
             pthread_join(tids[i], NULL);
         elapsed = runner_now() - t0;
         pthread_barrier_destroy(&t->start);
         amount = 0;
         uint64_t fewest = UINT64_MAX, most = 0;
-        for (unsigned i = 0; i < nthreads; i++) {
+        for (unsigned i = 0; i < nrun; i++) {
             if (t->ops[i] == BENCH_UNCOUNTED)
                 continue;
             amount += (double)t->ops[i];
@@ -179,12 +202,15 @@ static trial_result run_trial(const bench_family *f, const bench_entry *e, unsig
     if (t->has_latency) {
         res.has_latency = true;
         res.p50_ns = hist_quantile(&t->latency, 0.5);
+        res.p99_ns = hist_quantile(&t->latency, 0.99);
         res.p999_ns = hist_quantile(&t->latency, 0.999);
         res.max_ns = (double)t->latency.max_ns;
     }
     const char *why = e->check ? e->check(t->state) : NULL;
     if (why != NULL) {
-        fprintf(stderr, "bench: CHECK FAILED %s/%s at %u threads: %s\n", f->name, e->name, nthreads, why);
+        char lb[32];
+        fprintf(stderr, "bench: CHECK FAILED %s/%s at %s threads: %s\n", f->name, e->name,
+                count_label(nthreads, lb, sizeof lb), why);
         check_failed = true;
     }
     e->teardown(t->state);
@@ -252,7 +278,8 @@ static double field_of(const trial_result *t, int which)
     case 0: return t->rate;
     case 1: return t->spread;
     case 2: return t->p50_ns;
-    case 3: return t->p999_ns;
+    case 3: return t->p99_ns;
+    case 4: return t->p999_ns;
     default: return t->max_ns;
     }
 }
@@ -267,12 +294,16 @@ static void column(const family_results *fr, size_t i, int which, double *out)
 static void print_rates(const family_results *fr, FILE *sum, double *a, double *b, double *tmp)
 {
     const bench_family *f = fr->f;
+    char lb[32];
+    count_label(fr->threads, lb, sizeof lb);
     for (size_t i = 0; i < f->nentries; i++) {
+        if (fr->res[i * rounds].skipped)
+            continue;
         double med, lo, hi, smed = 0, slo = 0, shi = 0;
         column(fr, i, 0, a);
         memcpy(tmp, a, rounds * sizeof *tmp);
         stats(tmp, rounds, &med, &lo, &hi);
-        printf("%-8u %-22s %10.3f", fr->threads, f->entries[i].name, f->fixed_work ? 1e3 / med : med / 1e6);
+        printf("%-8s %-22s %10.3f", lb, f->entries[i].name, f->fixed_work ? 1e3 / med : med / 1e6);
         if (!f->fixed_work) {
             column(fr, i, 1, tmp);
             stats(tmp, rounds, &smed, &slo, &shi);
@@ -282,8 +313,8 @@ static void print_rates(const family_results *fr, FILE *sum, double *a, double *
         }
         for (unsigned k = 0; k < BENCH_MAX_REFS && f->refs[k]; k++) {
             int ref = entry_index(f, f->refs[k]);
-            if (ref < 0 || (size_t)ref == i) {
-                printf("  %-24s", ref < 0 ? "?" : "-");
+            if (ref < 0 || (size_t)ref == i || fr->res[(size_t)ref * rounds].skipped) {
+                printf("  %-24s", ref < 0 ? "?" : (size_t)ref == i ? "-" : "n/a");
                 continue;
             }
             column(fr, (size_t)ref, 0, b);
@@ -292,7 +323,7 @@ static void print_rates(const family_results *fr, FILE *sum, double *a, double *
             char cell[64];
             snprintf(cell, sizeof cell, "%.2f [%.2f, %.2f]", rmed, rlo, rhi);
             printf("  %-24s", cell);
-            fprintf(sum, "%s,%u,%s,%.6g,%s,%.4f,%.4f,%.4f", f->name, fr->threads, f->entries[i].name, med,
+            fprintf(sum, "%s,%s,%s,%.6g,%s,%.4f,%.4f,%.4f", f->name, lb, f->entries[i].name, med,
                     f->refs[k], rmed, rlo, rhi);
             if (!f->fixed_work)
                 fprintf(sum, ",%.4f,%.4f", smed, slo);
@@ -306,30 +337,32 @@ static void print_rates(const family_results *fr, FILE *sum, double *a, double *
 static void print_latencies(const family_results *fr, FILE *sum, double *a, double *b, double *tmp)
 {
     const bench_family *f = fr->f;
+    char lb[32];
+    count_label(fr->threads, lb, sizeof lb);
     for (size_t i = 0; i < f->nentries; i++) {
         if (!fr->res[i * rounds].has_latency)
             continue;
-        double q[3], lo, hi;
-        for (int w = 0; w < 3; w++) {
+        double q[4], lo, hi;
+        for (int w = 0; w < 4; w++) {
             column(fr, i, 2 + w, tmp);
             stats(tmp, rounds, &q[w], &lo, &hi);
         }
-        printf("%-8u %-22s %10.0f %10.0f %10.1f", fr->threads, f->entries[i].name, q[0], q[1], q[2] / 1e3);
-        column(fr, i, 4, a);
+        printf("%-8s %-22s %10.0f %10.0f %10.0f %10.1f", lb, f->entries[i].name, q[0], q[1], q[2], q[3] / 1e3);
+        column(fr, i, 5, a);
         for (unsigned k = 0; k < BENCH_MAX_REFS && f->refs[k]; k++) {
             int ref = entry_index(f, f->refs[k]);
             if (ref < 0 || (size_t)ref == i || !fr->res[(size_t)ref * rounds].has_latency) {
                 printf("  %-24s", ref < 0 || (size_t)ref != i ? "?" : "-");
                 continue;
             }
-            column(fr, (size_t)ref, 4, b);
+            column(fr, (size_t)ref, 5, b);
             double rmed, rlo, rhi;
             ratio_stats(a, b, tmp, rounds, &rmed, &rlo, &rhi);
             char cell[64];
             snprintf(cell, sizeof cell, "%.2f [%.2f, %.2f]", rmed, rlo, rhi);
             printf("  %-24s", cell);
-            fprintf(sum, "%s,%u,%s,%.6g,%.6g,%.6g,%s,%.4f,%.4f,%.4f\n", f->name, fr->threads,
-                    f->entries[i].name, q[0], q[1], q[2], f->refs[k], rmed, rlo, rhi);
+            fprintf(sum, "%s,%s,%s,%.6g,%.6g,%.6g,%.6g,%s,%.4f,%.4f,%.4f\n", f->name, lb, f->entries[i].name,
+                    q[0], q[1], q[2], q[3], f->refs[k], rmed, rlo, rhi);
         }
         printf("\n");
     }
@@ -339,7 +372,7 @@ static void print_header(const bench_family *f, const char *what, bool latency)
 {
     printf("%-8s %-22s", f->fixed_work ? "workers" : "threads", "entry");
     if (latency)
-        printf(" %10s %10s %10s", "p50 ns", "p99.9 ns", "max us");
+        printf(" %10s %10s %10s %10s", "p50 ns", "p99 ns", "p99.9 ns", "max us");
     else
         printf(" %10s%s", f->fixed_work ? "ms" : "Mops/s", f->fixed_work ? "" : "  spread      ");
     for (unsigned k = 0; k < BENCH_MAX_REFS && f->refs[k]; k++) {
@@ -386,7 +419,11 @@ static void run_family(const bench_family *f, const unsigned *thread_counts, con
                             r + 1, rounds, f->entries[i].name);
                 *t = run_trial(f, &f->entries[i], fr->threads);
                 any_latency |= t->has_latency;
-                fprintf(raw, "%s,%u,%s,%u,%.6g", f->name, fr->threads, f->entries[i].name, r, t->rate);
+                if (t->skipped)
+                    continue;
+                char lb[32];
+                fprintf(raw, "%s,%s,%s,%u,%.6g", f->name, count_label(fr->threads, lb, sizeof lb),
+                        f->entries[i].name, r, t->rate);
                 if (!f->fixed_work)
                     fprintf(raw, ",%.4f", t->spread);
                 fprintf(raw, "\n");
@@ -402,19 +439,21 @@ static void run_family(const bench_family *f, const unsigned *thread_counts, con
     if (any_latency) {
         FILE *lraw = open_csv(dir, f->name, "_latency");
         FILE *lsum = open_csv(dir, f->name, "_latency_summary");
-        fprintf(lraw, "family,threads,entry,round,p50_ns,p999_ns,max_ns\n");
-        fprintf(lsum, "family,threads,entry,median_p50_ns,median_p999_ns,median_max_ns,reference,"
+        fprintf(lraw, "family,threads,entry,round,p50_ns,p99_ns,p999_ns,max_ns\n");
+        fprintf(lsum, "family,threads,entry,median_p50_ns,median_p99_ns,median_p999_ns,median_max_ns,reference,"
                       "max_ratio_median,max_ratio_min,max_ratio_max\n");
         printf("\n   latency of single operations, all threads together: median over rounds of each trial's\n"
-               "   p50, p99.9 and max; max ratios: median [min, max] of per-round ratios, lower is better\n");
+               "   p50, p99, p99.9 and max; max ratios: median [min, max] of per-round ratios, lower is better\n");
         print_header(f, "max", true);
         for (size_t c = 0; c < ntc; c++) {
             for (size_t i = 0; i < n; i++)
                 for (unsigned r = 0; r < rounds; r++) {
                     const trial_result *t = &all[c].res[i * rounds + r];
+                    char lb[32];
                     if (t->has_latency)
-                        fprintf(lraw, "%s,%u,%s,%u,%.6g,%.6g,%.6g\n", f->name, all[c].threads, f->entries[i].name,
-                                r, t->p50_ns, t->p999_ns, t->max_ns);
+                        fprintf(lraw, "%s,%s,%s,%u,%.6g,%.6g,%.6g,%.6g\n", f->name,
+                                count_label(all[c].threads, lb, sizeof lb), f->entries[i].name, r, t->p50_ns,
+                                t->p99_ns, t->p999_ns, t->max_ns);
                 }
             print_latencies(&all[c], lsum, a, b, tmp);
         }

@@ -23,16 +23,18 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # The data files one family's charts read, written into directory dir:
-#   entries, refs, threads: names / thread counts, one a line, in the harness's order
-#   tp.ENTRY:              threads median min max (throughput; Mops/s or runs/s)
-#   ratio.REF.ENTRY:       threads median min max (ratio of ENTRY to REF)
+#   entries, refs:         names, one a line, in the harness's order
+#   threads, xs:           per thread count, '"LABEL" X' (gnuplot xtics) and X, where X is the
+#                          count itself, or for a configuration label such as 2P2C its ordinal
+#   tp.ENTRY:              X median min max (throughput; Mops/s or runs/s)
+#   ratio.REF.ENTRY:       X median min max (ratio of ENTRY to REF)
 #   unit:                  ops_per_s or runs_per_s
 family_data='
 FNR == 1 { csv_header(); summary = FILENAME ~ /_summary\.csv$/; if (!summary) unit = metric_name(); next }
 !summary {
     t = field("threads"); e = field("entry"); k = e SUBSEP t
     if (!(e in seen_entry)) { seen_entry[e] = 1; entries[++nentries] = e }
-    if (!(t in seen_threads)) { seen_threads[t] = 1; threads[++nthreads] = t }
+    if (!(t in seen_threads)) { seen_threads[t] = 1; threads[++nthreads] = t; pos[t] = t ~ /^[0-9]+$/ ? t : nthreads }
     if (!(k in rounds)) { order[++nkeys] = k }
     rounds[k] = rounds[k] " " field(unit)
     next
@@ -40,18 +42,19 @@ FNR == 1 { csv_header(); summary = FILENAME ~ /_summary\.csv$/; if (!summary) un
 {
     r = field("reference"); e = field("entry")
     if (!(r in seen_ref)) { seen_ref[r] = 1; refs[++nrefs] = r }
-    print field("threads"), field("ratio_median"), field("ratio_min"), field("ratio_max") > (dir "/ratio." r "." e)
+    print pos[field("threads")], field("ratio_median"), field("ratio_min"), field("ratio_max") > (dir "/ratio." r "." e)
 }
 END {
     scale = unit == "ops_per_s" ? 1e6 : 1
     for (i = 1; i <= nkeys; i++) {
         split(order[i], ke, SUBSEP)
         stats(rounds[order[i]], s)
-        printf "%s %.6g %.6g %.6g\n", ke[2], s["median"] / scale, s["min"] / scale, s["max"] / scale > (dir "/tp." ke[1])
+        printf "%s %.6g %.6g %.6g\n", pos[ke[2]], s["median"] / scale, s["min"] / scale, s["max"] / scale > (dir "/tp." ke[1])
     }
     for (i = 1; i <= nentries; i++) print entries[i] > (dir "/entries")
     for (i = 1; i <= nrefs; i++) print refs[i] > (dir "/refs")
-    for (i = 1; i <= nthreads; i++) print threads[i] > (dir "/threads")
+    for (i = 1; i <= nthreads; i++) print "\"" threads[i] "\" " pos[threads[i]] > (dir "/threads")
+    for (i = 1; i <= nthreads; i++) print pos[threads[i]] > (dir "/xs")
     print unit > (dir "/unit")
 }'
 
@@ -80,6 +83,7 @@ count=0
 for raw in "$results"/*.csv; do
     case $raw in *_summary.csv | *_latency.csv) continue ;; esac  # latency tables are not plotted
     [ -f "$raw" ] || continue
+    head -n 1 "$raw" | grep -q '_per_s' || continue # FAMILY_latency.csv: latencies, not charted
     family=$(basename "$raw" .csv)
     summary="$results/${family}_summary.csv"
     [ -f "$summary" ] || { echo "plot: no $summary, skipping $family" >&2; continue; }
@@ -90,8 +94,8 @@ for raw in "$results"/*.csv; do
     entries=$(cat "$dir/entries")
     refs=$(cat "$dir/refs" 2>/dev/null || true)
     xtics=$(paste -s -d, "$dir/threads")
-    xmin=$(head -n 1 "$dir/threads")
-    xmax=$(tail -n 1 "$dir/threads")
+    xmin=$(head -n 1 "$dir/xs")
+    xmax=$(tail -n 1 "$dir/xs")
     if [ "$(cat "$dir/unit")" = ops_per_s ]; then
         ylabel="Mops/s" xlabel="threads"
     else
