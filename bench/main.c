@@ -410,13 +410,15 @@ static void run_family(const bench_family *f, const unsigned *thread_counts, con
         fr->f = f;
         fr->threads = thread_counts[c];
         fr->res = (trial_result *)calloc(n * rounds, sizeof *fr->res);
+        char label[16];
+        count_label(fr->threads, label, sizeof label);
         for (unsigned r = 0; r < rounds; r++)
             for (size_t k = 0; k < n; k++) {
                 size_t i = (k + r) % n; /* rotate the order so no entry always runs first */
                 trial_result *t = &fr->res[i * rounds + r];
                 if (progress_live)
-                    fprintf(stderr, "\r\033[Kbench: %s, %u threads, round %u/%u: %s", f->name, fr->threads,
-                            r + 1, rounds, f->entries[i].name);
+                    fprintf(stderr, "\r\033[Kbench: %s, %s threads, round %u/%u: %s", f->name, label, r + 1,
+                            rounds, f->entries[i].name);
                 *t = run_trial(f, &f->entries[i], fr->threads);
                 any_latency |= t->has_latency;
                 if (t->skipped)
@@ -431,8 +433,7 @@ static void run_family(const bench_family *f, const unsigned *thread_counts, con
         if (progress_live)
             fprintf(stderr, "\r\033[K");
         else
-            fprintf(stderr, "bench: %s, %u threads: %u rounds of %zu entries done\n", f->name, fr->threads,
-                    rounds, n);
+            fprintf(stderr, "bench: %s, %s threads: %u rounds of %zu entries done\n", f->name, label, rounds, n);
         print_rates(fr, sum, a, b, tmp);
         fflush(stdout);
     }

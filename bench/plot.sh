@@ -83,7 +83,6 @@ count=0
 for raw in "$results"/*.csv; do
     case $raw in *_summary.csv | *_latency.csv) continue ;; esac  # latency tables are not plotted
     [ -f "$raw" ] || continue
-    head -n 1 "$raw" | grep -q '_per_s' || continue # FAMILY_latency.csv: latencies, not charted
     family=$(basename "$raw" .csv)
     summary="$results/${family}_summary.csv"
     [ -f "$summary" ] || { echo "plot: no $summary, skipping $family" >&2; continue; }
