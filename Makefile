@@ -279,12 +279,13 @@ consumers: deps-test
 	@$(call CONSUMER_CMAKE,fetch,FetchContent,-DLFKIT_URL=file://$(CONSUMER_DIR)/lfkit-$(LFKIT_VERSION).tar.gz)
 	@echo "consumers: lfkit $(LFKIT_VERSION) through pkg-config, find_package (make and cmake installs), add_subdirectory, FetchContent"
 
-# Each example as a user builds it (no project flags but warnings), run plain and under TSan.
+# Each example as a user builds it (no project flags but warnings), run plain and under TSan;
+# a hung example fails (timeout) instead of stalling the run.
 EXAMPLES := $(basename $(notdir $(wildcard examples/*.c)))
 EXAMPLE_CFLAGS := -std=c11 $(WARN) -g -Iinclude -pthread
 examples: $(EXAMPLES:%=build/examples/%) $(EXAMPLES:%=build/examples/%-tsan)
-	@set -e; for e in $(EXAMPLES); do echo "== example $$e"; build/examples/$$e; \
-	  echo "== example $$e, TSan"; build/examples/$$e-tsan; done
+	@set -e; for e in $(EXAMPLES); do echo "== example $$e"; timeout 120 build/examples/$$e; \
+	  echo "== example $$e, TSan"; timeout 300 build/examples/$$e-tsan; done
 build/examples/%: examples/%.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(EXAMPLE_CFLAGS) -O2 $< -o $@

@@ -7,7 +7,8 @@
  * Idioms: both rings are over-aligned, so they live in static storage (or
  * aligned_alloc); each lf_spsc side belongs to one thread; a full or empty
  * ring is a normal answer (LF_FULL, LF_EMPTY), and the caller decides how
- * to wait (here: a relax hint, then try again); lf_ring carries any void *,
+ * to wait (here: yield the CPU, then try again: this pipeline has more
+ * threads than a small machine has cores); lf_ring carries any void *,
  * so a job is a number cast to a pointer and NULL is free to mean "stop".
  */
 #include <lfkit/counter.h>
@@ -15,9 +16,10 @@
 #include <lfkit/spsc.h>
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 
-enum { ITEMS = 200000, WORKERS = 2, CAPACITY = 256 };
+enum { ITEMS = 100000, WORKERS = 2, CAPACITY = 256 };
 
 static lf_spsc stage1;      /* reader -> transformer */
 static lf_ring stage2;      /* transformer -> workers */
@@ -28,9 +30,9 @@ static void *reader(void *arg)
     (void)arg;
     for (uintptr_t i = 1; i <= ITEMS; i++)
         while (lf_spsc_push(&stage1, (void *)i) == LF_FULL) /* producer only */
-            lf_cpu_relax();
+            sched_yield();
     while (lf_spsc_push(&stage1, NULL) == LF_FULL) /* end of input */
-        lf_cpu_relax();
+        sched_yield();
     return NULL;
 }
 
@@ -41,19 +43,19 @@ static void *transformer(void *arg)
     for (;;) {
         size_t n = lf_spsc_pop_bulk(&stage1, batch, 32); /* consumer only; up to 32 at once */
         if (n == 0) {
-            lf_cpu_relax();
+            sched_yield();
             continue;
         }
         for (size_t k = 0; k < n; k++) {
             if (batch[k] == NULL) { /* end of input: one stop for each worker */
                 for (int w = 0; w < WORKERS; w++)
                     while (lf_ring_enqueue(&stage2, NULL) == LF_FULL)
-                        lf_cpu_relax();
+                        sched_yield();
                 return NULL;
             }
-            uintptr_t x = (uintptr_t)batch[k] % 1000; /* the "work": small squares */
+            uintptr_t x = (uintptr_t)batch[k] % 1000 + 1; /* the "work": small squares, never 0 (NULL is "stop") */
             while (lf_ring_enqueue(&stage2, (void *)(x * x)) == LF_FULL) /* any thread */
-                lf_cpu_relax();
+                sched_yield();
         }
     }
 }
@@ -65,7 +67,7 @@ static void *worker(void *arg)
     for (;;) {
         void *v;
         if (lf_ring_dequeue(&stage2, &v) == LF_EMPTY) { /* any thread */
-            lf_cpu_relax();
+            sched_yield();
             continue;
         }
         if (v == NULL)
@@ -94,7 +96,7 @@ int main(void)
         pthread_join(w[i], NULL);
     uint64_t expected = 0;
     for (uint64_t i = 1; i <= ITEMS; i++)
-        expected += (i % 1000) * (i % 1000);
+        expected += (i % 1000 + 1) * (i % 1000 + 1);
     lf_spsc_destroy(&stage1);
     lf_ring_destroy(&stage2);
     printf("pipeline: %d items through an lf_spsc and an lf_ring to %d workers, sum %llu\n", ITEMS,
