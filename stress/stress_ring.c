@@ -60,9 +60,12 @@ typedef struct ring_run {
     _Atomic(uint64_t) *seen[RING_MAX_PRODUCERS];   /* per producer: a bit per seq */
 } ring_run;
 
+/* A value: the producer above bit 25, its seq (< RING_MAX_PER_PRODUCER = 2^25) below,
+   so 64 producers fit 31 bits: 32-bit pointers too. */
+enum { RING_SEQ_SHIFT = 25 };
 static void *ring_value(unsigned producer, uint64_t seq)
 {
-    return (void *)(uintptr_t)((uint64_t)producer << 32 | seq);
+    return (void *)(uintptr_t)((uint64_t)producer << RING_SEQ_SHIFT | seq);
 }
 
 static bool ring_failed(ring_run *s)
@@ -138,8 +141,8 @@ static size_t ring_take(ring_run *s, void **values, size_t n, bool *retry)
 static bool ring_account(ring_run *s, void *v, int64_t *last)
 {
     uint64_t x = (uint64_t)(uintptr_t)v;
-    unsigned p = (unsigned)(x >> 32);
-    int64_t seq = (int64_t)(x & 0xffffffffu);
+    unsigned p = (unsigned)(x >> RING_SEQ_SHIFT);
+    int64_t seq = (int64_t)(x & (RING_MAX_PER_PRODUCER - 1));
     if (p >= s->producers || seq >= RING_MAX_PER_PRODUCER)
         return ring_fail(s, "took a value never put", p, (uint64_t)seq);
     if (seq <= last[p])
