@@ -140,7 +140,7 @@ build/%/stress: $(STRESS_SRC) stress/stress.h stress/scenarios.def $(TEST_HEADER
 	$(CC) $(CFLAGS) $(VARIANT_$*) $(HOOK_$*) $(STRESS_SRC) -o $@ -lm
 
 BENCH_OBJ := $(BENCH_SRC:bench/%.c=build/bench/%.o) $(BENCH_CXX_SRC:bench/%.cpp=build/bench/%.o)
-build/bench/%.o: bench/%.c bench/bench.h bench/families.def $(TEST_HEADERS) $(HEADERS)
+build/bench/%.o: bench/%.c bench/bench.h bench/value_log.h bench/families.def $(TEST_HEADERS) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -O2 -fopenmp -c $< -o $@
 build/bench/%.o: bench/%.cpp bench/bench.h $(TEST_HEADERS) $(HEADERS)

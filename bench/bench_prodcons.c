@@ -49,6 +49,7 @@
  */
 #define _LGPL_SOURCE
 #include "bench.h"
+#include "value_log.h"
 
 #include <ck_fifo.h>
 #include <ck_ring.h>
@@ -63,20 +64,10 @@
 #include <urcu/rculfqueue.h>
 #include <urcu/wfcqueue.h>
 
-enum { CAPACITY = 1024, BATCH = 64, SEQ_BITS = 40, MAX_PRODUCERS = 16, MAX_THREADS = 32 };
+enum { CAPACITY = 1024, BATCH = 64, MAX_PRODUCERS = 16, MAX_THREADS = 32 };
 
 /* ---- accounting ---------------------------------------------------------- */
 
-typedef struct pc_log {
-    LF_CACHE_ALIGNED uint64_t produced; /* values this thread enqueued: seq 0 .. produced-1 */
-    uint64_t delivered;                 /* values this thread dequeued */
-    uint64_t empties;                   /* queue_latency: an empty dequeue after its own enqueue */
-    uint64_t disorder;                  /* a producer's seq not above the last one seen from it */
-    uint64_t foreign;                   /* a value no producer enqueued */
-    uint64_t last[MAX_PRODUCERS];       /* per producer: 1 + last seq seen (0: none yet) */
-    uint64_t count[MAX_PRODUCERS];      /* per producer: values seen */
-    uint64_t sum[MAX_PRODUCERS];        /* per producer: sum of seqs seen */
-} pc_log;
 
 typedef struct mpsc_item {
     lf_mpsc_node link;
@@ -102,7 +93,7 @@ typedef struct wfcq_item {
 /* One state for every entry; setup initialises the entry's own structure only. */
 typedef struct pc_state {
     unsigned nthreads, np, nc; /* threads started; producers (tid < np); consumers */
-    pc_log logs[MAX_THREADS + 1]; /* per thread, plus the drain's */
+    bench_value_log logs[MAX_THREADS + 1]; /* per thread, plus the drain's */
     LF_CACHE_ALIGNED _Atomic(uint64_t) enqueued; /* unbounded entries' flow control */
     LF_CACHE_ALIGNED _Atomic(uint64_t) dequeued;
     LF_CACHE_ALIGNED lf_ring ring;
@@ -122,55 +113,17 @@ typedef struct pc_state {
     LF_CACHE_ALIGNED struct cds_wfcq_tail wfcq_tail;
 } pc_state;
 
-static void *encode(unsigned producer, uint64_t seq)
-{
-    return (void *)(uintptr_t)((uint64_t)producer << SEQ_BITS | seq);
-}
-
-static inline void log_value(pc_log *l, unsigned np, void *v)
-{
-    uint64_t x = (uint64_t)(uintptr_t)v;
-    uint64_t p = x >> SEQ_BITS, seq = x & ((UINT64_C(1) << SEQ_BITS) - 1);
-    if (p >= np) {
-        l->foreign++;
-        return;
-    }
-    if (seq < l->last[p])
-        l->disorder++;
-    else
-        l->last[p] = seq + 1;
-    l->count[p]++;
-    l->sum[p] += seq;
-    l->delivered++;
-}
-
 /* After the drain logged the rest into logs[nthreads]: exactly once, in each producer's order. */
 static const char *verdict(pc_state *s)
 {
-    unsigned n = s->nthreads;
-    pc_log *drain = &s->logs[n];
-    for (unsigned t = 0; t <= n; t++) {
-        if (s->logs[t].foreign)
-            return "dequeued a value no producer enqueued";
-        if (s->logs[t].disorder)
-            return "a consumer saw a producer's values out of order";
-        if (s->logs[t].empties)
-            return "dequeue found the queue empty right after the thread's own enqueue";
-    }
-    for (unsigned p = 0; p < s->np; p++) {
-        uint64_t count = 0, sum = 0, last_consumed = 0;
-        for (unsigned t = 0; t <= n; t++) {
-            count += s->logs[t].count[p];
-            sum += s->logs[t].sum[p];
-            if (t < n && s->logs[t].last[p] > last_consumed)
-                last_consumed = s->logs[t].last[p];
-        }
-        uint64_t made = s->logs[p].produced;
-        if (count != made || sum != (made ? made * (made - 1) / 2 : 0))
-            return "values lost or duplicated (count or sum of seqs differs from what was enqueued)";
-        if (drain->count[p] > 0 && drain->last[p] - drain->count[p] < last_consumed)
-            return "a value left in the queue was older than one already delivered";
-    }
+    uint64_t disorder, empties, delivered;
+    const char *why = bench_value_check(s->logs, s->nthreads, s->np, &disorder, &empties, &delivered);
+    if (why != NULL)
+        return why;
+    if (disorder)
+        return "a producer's values were delivered out of order";
+    if (empties)
+        return "dequeue found the queue empty right after the thread's own enqueue";
     return NULL;
 }
 
@@ -673,12 +626,12 @@ PC_INLINE bool put(const pc_ops *ops, pc_state *s, void *ctx, void *v, const ato
 PC_INLINE uint64_t prodcons_run(const pc_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
 {
     pc_state *s = (pc_state *)p;
-    pc_log *l = &s->logs[tid];
+    bench_value_log *l = &s->logs[tid];
     void *ctx = ops->begin(s);
     if (tid < s->np) {
         while (bench_running(stop)) {
             for (int i = 0; i < BATCH; i++) {
-                if (!put(ops, s, ctx, encode(tid, l->produced), stop))
+                if (!put(ops, s, ctx, bench_value(tid, l->produced), stop))
                     break;
                 l->produced++;
             }
@@ -699,7 +652,7 @@ PC_INLINE uint64_t prodcons_run(const pc_ops *ops, void *p, unsigned tid, const 
         for (int i = 0; i < BATCH; i++) {
             void *v;
             if (ops->dequeue(s, ctx, &v))
-                log_value(l, s->np, v);
+                bench_value_log_add(l, s->np, v);
         }
         if (!ops->bounded) {
             /* relaxed: flow control only, as the producers' */
@@ -714,13 +667,13 @@ PC_INLINE uint64_t prodcons_run(const pc_ops *ops, void *p, unsigned tid, const 
 PC_INLINE uint64_t timed_run(const pc_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
 {
     pc_state *s = (pc_state *)p;
-    pc_log *l = &s->logs[tid];
+    bench_value_log *l = &s->logs[tid];
     bench_hist *h = (bench_hist *)bench_alloc(64, sizeof *h);
     void *ctx = ops->begin(s);
     uint64_t n = 0, last = bench_now_ns();
     while (bench_running(stop)) {
         for (int i = 0; i < BATCH; i++) {
-            if (!put(ops, s, ctx, encode(tid, l->produced), stop))
+            if (!put(ops, s, ctx, bench_value(tid, l->produced), stop))
                 break; /* cannot happen: at most one value per thread is queued */
             l->produced++;
             uint64_t t = bench_now_ns();
@@ -730,7 +683,7 @@ PC_INLINE uint64_t timed_run(const pc_ops *ops, void *p, unsigned tid, const ato
             last = bench_now_ns();
             bench_hist_add(h, last - t);
             if (got)
-                log_value(l, s->np, v);
+                bench_value_log_add(l, s->np, v);
             else
                 l->empties++;
         }
@@ -748,7 +701,7 @@ PC_INLINE const char *drained_check(const pc_ops *ops, void *p)
     pc_state *s = (pc_state *)p;
     void *ctx = ops->begin(s), *v;
     while (ops->dequeue(s, ctx, &v))
-        log_value(&s->logs[s->nthreads], s->np, v);
+        bench_value_log_add(&s->logs[s->nthreads], s->np, v);
     ops->end(s, ctx);
     return verdict(s);
 }

@@ -38,6 +38,7 @@
  */
 #define _LGPL_SOURCE
 #include "bench.h"
+#include "value_log.h"
 
 #include <ck_fifo.h>
 #include <ck_hp.h>
@@ -53,111 +54,44 @@
 #include <urcu/rculfqueue.h>
 #include <urcu/wfcqueue.h>
 
-enum { BATCH = 64, POOL_SLACK = 1 << 14, SEQ_BITS = 40, CK_HP_THRESHOLD = 64, RING_CAPACITY = 1024 };
+enum { BATCH = 64, POOL_SLACK = 1 << 14, CK_HP_THRESHOLD = 64, RING_CAPACITY = 1024 };
 
-/* ---- per-thread accounting, shared by every entry ---------------------- */
+/* ---- per-thread accounting, shared by every entry (value_log.h) ---------- */
 
-typedef struct thread_log {
-    uint64_t produced;  /* values this thread enqueued: seq 0 .. produced-1 */
-    uint64_t delivered; /* values this thread dequeued */
-    uint64_t empties;   /* LF_EMPTY on a queue known to be non-empty */
-    uint64_t disorder;  /* a producer's seq not above the last one seen from it */
-    uint64_t foreign;   /* a value no producer enqueued */
-    uint64_t *last;     /* per producer: 1 + last seq seen (0: none yet) */
-    uint64_t *count;    /* per producer: values seen */
-    uint64_t *sum;      /* per producer: sum of seqs seen */
-} thread_log;
-
-typedef struct padded_log {
-    LF_CACHE_ALIGNED thread_log log;
-} padded_log;
-
-static void *encode(unsigned producer, uint64_t seq)
-{
-    return (void *)(uintptr_t)((uint64_t)producer << SEQ_BITS | seq);
-}
-
-static inline void log_value(thread_log *l, unsigned nthreads, void *v)
-{
-    uint64_t x = (uint64_t)(uintptr_t)v;
-    uint64_t p = x >> SEQ_BITS, seq = x & ((UINT64_C(1) << SEQ_BITS) - 1);
-    if (p >= nthreads) {
-        l->foreign++;
-        return;
-    }
-    if (seq < l->last[p])
-        l->disorder++;
-    else
-        l->last[p] = seq + 1;
-    l->count[p]++;
-    l->sum[p] += seq;
-    l->delivered++;
-}
-
-/* Common state: the accounting. */
+/* Common state: the accounting, one log per thread plus the drain's. */
 typedef struct queue_common {
     unsigned nthreads;
-    padded_log *logs;
+    bench_value_log *logs;
 } queue_common;
 
 static void common_init(queue_common *c, unsigned nthreads)
 {
     c->nthreads = nthreads;
-    /* one more log than threads: the drain after the trial */
-    c->logs = (padded_log *)bench_alloc(LF_CACHELINE, (nthreads + 1) * sizeof *c->logs);
-    for (unsigned t = 0; t <= nthreads; t++) {
-        thread_log *l = &c->logs[t].log;
-        l->last = (uint64_t *)bench_alloc(LF_CACHELINE, 3 * nthreads * sizeof(uint64_t));
-        l->count = l->last + nthreads;
-        l->sum = l->count + nthreads;
-    }
+    c->logs = (bench_value_log *)bench_alloc(LF_CACHELINE, (nthreads + 1) * sizeof *c->logs);
 }
 
 static void common_free(queue_common *c)
 {
-    for (unsigned t = 0; t <= c->nthreads; t++)
-        free(c->logs[t].log.last);
     free(c->logs);
 }
 
 /*
- * The verdict, after the drain logged the rest in logs[nthreads]: drained
- * values continue each producer's sequence; per producer, count and sum
- * match what it enqueued.  strict: order errors and spurious empties fail.
+ * The verdict, after the drain logged the rest in logs[nthreads]: every
+ * value exactly once; strict: order errors and spurious empties fail too,
+ * else they are noted (entries known to break them).
  */
 static const char *verdict(queue_common *c, const char *entry, bool strict)
 {
-    unsigned n = c->nthreads;
-    thread_log *drain = &c->logs[n].log;
-    uint64_t empties = 0, disorder = 0, delivered = 0;
-    for (unsigned t = 0; t <= n; t++) {
-        thread_log *l = &c->logs[t].log;
-        if (l->foreign)
-            return "dequeued a value no producer enqueued";
-        empties += l->empties;
-        disorder += l->disorder;
-        delivered += l->delivered;
-    }
-    for (unsigned p = 0; p < n; p++) {
-        uint64_t count = 0, sum = 0, last_consumed = 0;
-        for (unsigned t = 0; t <= n; t++) {
-            count += c->logs[t].log.count[p];
-            sum += c->logs[t].log.sum[p];
-            if (t < n && c->logs[t].log.last[p] > last_consumed)
-                last_consumed = c->logs[t].log.last[p];
-        }
-        uint64_t made = c->logs[p].log.produced;
-        if (count != made || sum != (made ? made * (made - 1) / 2 : 0))
-            return "values lost or duplicated (count or sum of seqs differs from what was enqueued)";
-        if (drain->count[p] > 0 && drain->last[p] - drain->count[p] < last_consumed)
-            disorder++; /* something left behind was older than a value already delivered */
-    }
+    uint64_t disorder, empties, delivered;
+    const char *why = bench_value_check(c->logs, c->nthreads, c->nthreads, &disorder, &empties, &delivered);
+    if (why != NULL)
+        return why;
     if (empties || disorder) {
         if (strict)
             return empties ? "dequeue reported empty on a non-empty queue"
                            : "a producer's values were delivered out of order";
         fprintf(stderr, "bench: note: %s at %u threads: %llu out-of-order, %llu spurious empty in %llu dequeues\n",
-                entry, n, (unsigned long long)disorder, (unsigned long long)empties,
+                entry, c->nthreads, (unsigned long long)disorder, (unsigned long long)empties,
                 (unsigned long long)delivered);
     }
     return NULL;
@@ -175,15 +109,15 @@ static const char *verdict(queue_common *c, const char *entry, bool strict)
     static uint64_t X##_pairs(void *p, unsigned tid, unsigned n, const atomic_bool *stop)   \
     {                                                                                       \
         S *s = (S *)p;                                                                      \
-        thread_log *l = &s->c.logs[tid].log;                                                \
+        bench_value_log *l = &s->c.logs[tid];                                                  \
         void *ctx = X##_begin(s, tid);                                                      \
         uint64_t ops = 0;                                                                   \
         while (bench_running(stop)) {                                                       \
             for (int i = 0; i < BATCH; i++) {                                               \
                 void *v;                                                                    \
-                X##_enqueue(s, ctx, encode(tid, l->produced++));                            \
+                X##_enqueue(s, ctx, bench_value(tid, l->produced++));                            \
                 if (X##_dequeue(s, ctx, &v))                                                \
-                    log_value(l, n, v);                                                     \
+                    bench_value_log_add(l, n, v);                                                \
                 else                                                                        \
                     l->empties++;                                                           \
             }                                                                               \
@@ -199,7 +133,7 @@ static const char *verdict(queue_common *c, const char *entry, bool strict)
         void *ctx = X##_begin(s, 0);                                                        \
         void *v;                                                                            \
         while (X##_dequeue(s, ctx, &v))                                                     \
-            log_value(&s->c.logs[n].log, n, v);                                             \
+            bench_value_log_add(&s->c.logs[n], n, v);                                        \
         X##_end(s, ctx);                                                                    \
         return verdict(&s->c, name, strict);                                                \
     }
@@ -844,7 +778,7 @@ static void hpstack_teardown(void *p)
 static hp_stack_item *hpstack_item(unsigned tid, uint64_t k, stack_totals *t)
 {
     hp_stack_item *it = (hp_stack_item *)xmalloc(sizeof *it);
-    it->id = (uint64_t)tid << SEQ_BITS | k;
+    it->id = (uint64_t)tid << BENCH_SEQ_BITS | k;
     t->pushed++;
     t->pushed_sum += it->id;
     return it;
