@@ -291,6 +291,17 @@ static void column(const family_results *fr, size_t i, int which, double *out)
         out[r] = field_of(&fr->res[i * rounds + r], which);
 }
 
+/* Field `which` of a[] (already filled) against entry ref's: the per-round ratio stats, printed as a cell. */
+static void print_ratio(const family_results *fr, size_t ref, int which, const double *a, double *b,
+                        double *tmp, double *med, double *lo, double *hi)
+{
+    column(fr, ref, which, b);
+    ratio_stats(a, b, tmp, rounds, med, lo, hi);
+    char cell[64];
+    snprintf(cell, sizeof cell, "%.2f [%.2f, %.2f]", *med, *lo, *hi);
+    printf("  %-24s", cell);
+}
+
 static void print_rates(const family_results *fr, FILE *sum, double *a, double *b, double *tmp)
 {
     const bench_family *f = fr->f;
@@ -317,12 +328,8 @@ static void print_rates(const family_results *fr, FILE *sum, double *a, double *
                 printf("  %-24s", ref < 0 ? "?" : (size_t)ref == i ? "-" : "n/a");
                 continue;
             }
-            column(fr, (size_t)ref, 0, b);
             double rmed, rlo, rhi;
-            ratio_stats(a, b, tmp, rounds, &rmed, &rlo, &rhi);
-            char cell[64];
-            snprintf(cell, sizeof cell, "%.2f [%.2f, %.2f]", rmed, rlo, rhi);
-            printf("  %-24s", cell);
+            print_ratio(fr, (size_t)ref, 0, a, b, tmp, &rmed, &rlo, &rhi);
             fprintf(sum, "%s,%s,%s,%.6g,%s,%.4f,%.4f,%.4f", f->name, lb, f->entries[i].name, med,
                     f->refs[k], rmed, rlo, rhi);
             if (!f->fixed_work)
@@ -355,12 +362,8 @@ static void print_latencies(const family_results *fr, FILE *sum, double *a, doub
                 printf("  %-24s", ref < 0 || (size_t)ref != i ? "?" : "-");
                 continue;
             }
-            column(fr, (size_t)ref, 5, b);
             double rmed, rlo, rhi;
-            ratio_stats(a, b, tmp, rounds, &rmed, &rlo, &rhi);
-            char cell[64];
-            snprintf(cell, sizeof cell, "%.2f [%.2f, %.2f]", rmed, rlo, rhi);
-            printf("  %-24s", cell);
+            print_ratio(fr, (size_t)ref, 5, a, b, tmp, &rmed, &rlo, &rhi);
             fprintf(sum, "%s,%s,%s,%.6g,%.6g,%.6g,%.6g,%s,%.4f,%.4f,%.4f\n", f->name, lb, f->entries[i].name,
                     q[0], q[1], q[2], q[3], f->refs[k], rmed, rlo, rhi);
         }
