@@ -5,9 +5,10 @@
    the state the threads left.  Every loop is bounded by construction (no
    thread retries on LF_FULL or LF_EMPTY; the ring's own retry loops are
    bounded by the threshold and by the finite number of operations), so
-   no execution is pruned.  Asserted in every execution:
+   no execution is cut short: no --unroll, no __VERIFIER_assume.
+   Asserted in every execution:
    - exactly once: each value enqueued with LF_OK is delivered once (by
-     the consumer or the drain), a value refused with LF_FULL never;
+     a consumer or the drain), a value refused with LF_FULL never;
    - FIFO per producer, at each consumer, and what is left for the drain
      comes after everything consumed;
    - the payload read through a delivered value is the one written before
@@ -15,7 +16,7 @@
      missing release/acquire is also a data race GenMC reports);
    - LF_EMPTY only when legal: before each call a consumer reads how many
      enqueues have returned LF_OK; if that is more than it has taken itself
-     plus every dequeue of the other consumers, the ring held a value
+     plus every dequeue the other consumers attempt, the ring held a value
      throughout the call;
    - LF_FULL only as API.md defines it: before each call a producer reads
      how many dequeues have returned LF_OK; the places held during the call
