@@ -33,7 +33,7 @@
  * except lf_queue (its hazard record's cache) and ck_fifo_spsc (recycled).
  *
  * queue_latency: every thread repeats enqueue(its next value); dequeue()
- * on one shared queue, each operation timed on its own (one bench_now_ns
+ * on one shared queue, each operation timed on its own (one harness_now_ns
  * per operation, as stack_latency), for the mutex queue, ck_ring_mpmc,
  * lf_queue and lf_ring.  Entry timer_only does the stamping and recording
  * with no queue: its latencies are what the timing costs, and they are
@@ -361,7 +361,7 @@ BENCH_INLINE bool mutexq_dequeue(pc_state *s, void *ctx, void **v)
 BENCH_INLINE void mring_init(pc_state *s)
 {
     pthread_mutex_init(&s->lock, NULL);
-    s->slots = (void **)bench_alloc(LF_CACHELINE, CAPACITY * sizeof *s->slots);
+    s->slots = (void **)harness_alloc(LF_CACHELINE, CAPACITY * sizeof *s->slots);
 }
 
 BENCH_INLINE void mring_destroy(pc_state *s)
@@ -396,7 +396,7 @@ BENCH_INLINE bool mring_dequeue(pc_state *s, void *ctx, void **v)
 BENCH_INLINE void ckring_init(pc_state *s)
 {
     ck_ring_init(&s->ck, CAPACITY);
-    s->ck_buffer = (ck_ring_buffer_t *)bench_alloc(LF_CACHELINE, CAPACITY * sizeof *s->ck_buffer);
+    s->ck_buffer = (ck_ring_buffer_t *)harness_alloc(LF_CACHELINE, CAPACITY * sizeof *s->ck_buffer);
 }
 
 BENCH_INLINE void ckring_destroy(pc_state *s)
@@ -601,7 +601,7 @@ BENCH_INLINE void *common_setup(const pc_ops *ops, unsigned nthreads, bool laten
     unsigned np = latency ? n : bench_producers(nthreads), nc = latency ? n : bench_consumers(nthreads);
     if (n > MAX_THREADS || np > MAX_PRODUCERS || nc == 0 || !ops->applies(np, nc))
         return BENCH_SKIP;
-    pc_state *s = (pc_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    pc_state *s = (pc_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     s->nthreads = n;
     s->np = np;
     s->nc = nc;
@@ -666,19 +666,19 @@ BENCH_INLINE uint64_t timed_run(const pc_ops *ops, void *p, unsigned tid, const 
 {
     pc_state *s = (pc_state *)p;
     bench_value_log *l = &s->logs[tid];
-    bench_hist *h = (bench_hist *)bench_alloc(64, sizeof *h);
+    bench_hist *h = (bench_hist *)harness_alloc(64, sizeof *h);
     void *ctx = ops->begin(s);
-    uint64_t n = 0, last = bench_now_ns();
+    uint64_t n = 0, last = harness_now_ns();
     while (bench_running(stop)) {
         for (int i = 0; i < BATCH; i++) {
             if (!put(ops, s, ctx, bench_value(tid, l->produced), stop))
                 break; /* cannot happen: at most one value per thread is queued */
             l->produced++;
-            uint64_t t = bench_now_ns();
+            uint64_t t = harness_now_ns();
             bench_hist_add(h, t - last);
             void *v;
             bool got = ops->dequeue(s, ctx, &v);
-            last = bench_now_ns();
+            last = harness_now_ns();
             bench_hist_add(h, last - t);
             if (got)
                 bench_value_log_add(l, s->np, v);

@@ -67,7 +67,7 @@ typedef struct queue_common {
 static void common_init(queue_common *c, unsigned nthreads)
 {
     c->nthreads = nthreads;
-    c->logs = (bench_value_log *)bench_alloc(LF_CACHELINE, (nthreads + 1) * sizeof *c->logs);
+    c->logs = (bench_value_log *)harness_alloc(LF_CACHELINE, (nthreads + 1) * sizeof *c->logs);
 }
 
 static void common_free(queue_common *c)
@@ -120,7 +120,7 @@ typedef struct hand {
 
 static hand *hands_new(unsigned nthreads)
 {
-    return (hand *)bench_alloc(LF_CACHELINE, (nthreads + 1) * sizeof(hand));
+    return (hand *)harness_alloc(LF_CACHELINE, (nthreads + 1) * sizeof(hand));
 }
 
 static void hands_free(hand *h, unsigned nthreads)
@@ -168,7 +168,7 @@ typedef struct lfq_state {
 
 static void *lfq_setup(unsigned nthreads)
 {
-    lfq_state *s = (lfq_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    lfq_state *s = (lfq_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     common_init(&s->c, nthreads);
     if (lf_hp_domain_init(&s->hp, 2) != LF_OK || lf_queue_init(&s->q, &s->hp) != LF_OK) {
         fprintf(stderr, "bench: lf_queue_init failed\n");
@@ -226,7 +226,7 @@ static const queue_ops lfq_ops = {"lf_queue", true, lfq_begin, lfq_end, lfq_enqu
 /* Hazard pointer arrays, one cache line per thread (ck leaves them to us). */
 static void **ck_pointers_new(unsigned nrecords)
 {
-    return (void **)bench_alloc(LF_CACHELINE, (size_t)nrecords * LF_CACHELINE);
+    return (void **)harness_alloc(LF_CACHELINE, (size_t)nrecords * LF_CACHELINE);
 }
 
 static void **ck_pointers_of(void **base, unsigned tid)
@@ -249,14 +249,14 @@ typedef struct ckhp_state {
 
 static void *ckhp_setup(unsigned nthreads)
 {
-    ckhp_state *s = (ckhp_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    ckhp_state *s = (ckhp_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     common_init(&s->c, nthreads);
     ck_hp_init(&s->hp, 2, CK_HP_THRESHOLD, ck_free_node);
-    s->records = (ck_hp_record_t *)bench_alloc(LF_CACHELINE, nthreads * sizeof *s->records);
+    s->records = (ck_hp_record_t *)harness_alloc(LF_CACHELINE, nthreads * sizeof *s->records);
     s->pointers = ck_pointers_new(nthreads);
     for (unsigned t = 0; t < nthreads; t++)
         ck_hp_register(&s->hp, &s->records[t], ck_pointers_of(s->pointers, t));
-    ck_hp_fifo_entry_t *stub = (ck_hp_fifo_entry_t *)bench_alloc(16, sizeof *stub);
+    ck_hp_fifo_entry_t *stub = (ck_hp_fifo_entry_t *)harness_alloc(16, sizeof *stub);
     ck_hp_fifo_init(&s->fifo, stub);
     return s;
 }
@@ -330,15 +330,15 @@ typedef struct mpmc_state {
 
 static void *mpmc_setup(unsigned nthreads)
 {
-    mpmc_state *s = (mpmc_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    mpmc_state *s = (mpmc_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     common_init(&s->c, nthreads);
     /* more than the most nodes alive at once: values queued, hands, stub */
     s->pool_size = POOL_SLACK + 2 * (size_t)BATCH * nthreads + 2 * (size_t)nthreads + 2;
-    s->pool = (mpmc_node *)bench_alloc(LF_CACHELINE, s->pool_size * sizeof *s->pool);
+    s->pool = (mpmc_node *)harness_alloc(LF_CACHELINE, s->pool_size * sizeof *s->pool);
     atomic_store_explicit(&s->pool_used, (size_t)1, memory_order_relaxed);
     ck_fifo_mpmc_init(&s->fifo, &s->pool[0].entry);
     lf_stack_init(&s->free_nodes);
-    s->hands = (hand *)bench_alloc(LF_CACHELINE, (nthreads + 1) * sizeof(hand));
+    s->hands = (hand *)harness_alloc(LF_CACHELINE, (nthreads + 1) * sizeof(hand));
     return s;
 }
 
@@ -422,7 +422,7 @@ typedef struct wfcq_state {
 
 static void *wfcq_setup(unsigned nthreads)
 {
-    wfcq_state *s = (wfcq_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    wfcq_state *s = (wfcq_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     common_init(&s->c, nthreads);
     cds_wfcq_init(&s->head, &s->tail);
     s->hands = hands_new(nthreads);
@@ -493,7 +493,7 @@ static void rculfq_free(struct rcu_head *h)
 
 static void *rculfq_setup(unsigned nthreads)
 {
-    rculfq_state *s = (rculfq_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    rculfq_state *s = (rculfq_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     common_init(&s->c, nthreads);
     cds_lfq_init_rcu(&s->q, call_rcu);
     return s;
@@ -564,7 +564,7 @@ typedef struct lfr_state {
 
 static void *lfr_setup(unsigned nthreads)
 {
-    lfr_state *s = (lfr_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    lfr_state *s = (lfr_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     common_init(&s->c, nthreads);
     if (lf_ring_init(&s->r, RING_CAPACITY) != LF_OK) {
         fprintf(stderr, "bench: lf_ring_init failed\n");
@@ -630,7 +630,7 @@ typedef struct mutexq_state {
 
 static void *mutexq_setup(unsigned nthreads)
 {
-    mutexq_state *s = (mutexq_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    mutexq_state *s = (mutexq_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     common_init(&s->c, nthreads);
     pthread_mutex_init(&s->lock, NULL);
     s->hands = hands_new(nthreads);
@@ -794,14 +794,14 @@ typedef struct hpstack_state {
 
 static void *hpstack_setup(unsigned nthreads)
 {
-    hpstack_state *s = (hpstack_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    hpstack_state *s = (hpstack_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     s->nthreads = nthreads;
-    s->totals = (stack_totals *)bench_alloc(LF_CACHELINE, (nthreads + 1) * sizeof *s->totals);
+    s->totals = (stack_totals *)harness_alloc(LF_CACHELINE, (nthreads + 1) * sizeof *s->totals);
     if (lf_hp_domain_init(&s->hp, 1) != LF_OK)
         abort();
     lf_stack_init(&s->lf);
     ck_hp_init(&s->ck_hp, CK_HP_STACK_SLOTS_COUNT, CK_HP_THRESHOLD, ck_free_node);
-    s->ck_records = (ck_hp_record_t *)bench_alloc(LF_CACHELINE, (nthreads + 1) * sizeof *s->ck_records);
+    s->ck_records = (ck_hp_record_t *)harness_alloc(LF_CACHELINE, (nthreads + 1) * sizeof *s->ck_records);
     s->ck_pointers = ck_pointers_new(nthreads + 1);
     for (unsigned t = 0; t <= nthreads; t++)
         ck_hp_register(&s->ck_hp, &s->ck_records[t], ck_pointers_of(s->ck_pointers, t));

@@ -95,7 +95,7 @@ static bool lin_rounds(const stress_opts *o, stress_report *r, const lin_target 
         rd->nthreads = t->max_threads;
     uint64_t rng = stress_seed(o, 0);
     unsigned long rounds = 0, overlapping = 0;
-    double start = stress_now();
+    double start = harness_now();
     bool ok = true;
     do {
         if (!t->reset(obj)) {
@@ -103,7 +103,7 @@ static bool lin_rounds(const stress_opts *o, stress_report *r, const lin_target 
             break;
         }
         lin_seq initial = {0, {0}}, final = {0, {0}};
-        unsigned prefill = (unsigned)(stress_rand(&rng) % (LIN_MAX_PREFILL + 1));
+        unsigned prefill = (unsigned)(harness_rand(&rng) % (LIN_MAX_PREFILL + 1));
         for (unsigned k = 0; k < prefill; k++) {
             uintptr_t v = k + 1;
             if (t->call(obj, 0, LIN_PUSH_BACK, &v) != LF_OK) {
@@ -115,7 +115,7 @@ static bool lin_rounds(const stress_opts *o, stress_report *r, const lin_target 
         if (!ok)
             break;
         rd->first_value = LIN_MAX_PREFILL + 1;
-        rd->seed = stress_rand(&rng);
+        rd->seed = harness_rand(&rng);
         atomic_store_explicit(&rd->clock, 0, memory_order_relaxed); /* quiescent: threads start after */
         atomic_store_explicit(&rd->arrived, 0, memory_order_relaxed);
         stress_run(r, rd->nthreads, lin_worker, rd, 0);
@@ -133,7 +133,7 @@ static bool lin_rounds(const stress_opts *o, stress_report *r, const lin_target 
         rounds++;
         overlapping += lin_overlapping(rd->ev, nev);
         stress_count(r, nev);
-    } while (stress_now() - start < o->seconds);
+    } while (harness_now() - start < o->seconds);
     if (ok)
         stress_note(r, "%lu rounds of %u threads x %u ops, every history linearizable; %.0f%% of ops overlapped another",
                     rounds, rd->nthreads, LIN_OPS_PER_THREAD,
@@ -146,7 +146,7 @@ static bool lin_rounds(const stress_opts *o, stress_report *r, const lin_target 
 /* Any thread's next operation: push or pop at random. */
 static lin_op choose_push_or(lin_op pop, uint64_t *rng)
 {
-    return stress_rand(rng) & 1 ? LIN_PUSH_BACK : pop;
+    return harness_rand(rng) & 1 ? LIN_PUSH_BACK : pop;
 }
 
 /* ---- Treiber stack: push and pop at the back ---- */
@@ -205,7 +205,7 @@ bool stress_lin_stack(const stress_opts *o, stress_report *r)
 {
     static const lin_target target = {"lf_stack", 0, 0, lin_stack_reset, lin_stack_choose, lin_stack_call,
                                       lin_stack_drain};
-    lin_stack *s = (lin_stack *)stress_aligned_calloc(1, sizeof *s);
+    lin_stack *s = (lin_stack *)harness_alloc(LF_CACHELINE, sizeof *s);
     if (s == NULL)
         return stress_fail(r, "out of memory");
     bool ok = lin_rounds(o, r, &target, s);
@@ -257,7 +257,7 @@ bool stress_lin_queue(const stress_opts *o, stress_report *r)
 {
     static const lin_target target = {"lf_queue", 0, 0, lin_queue_reset, lin_queue_choose, lin_queue_call,
                                       lin_queue_drain};
-    lin_queue *q = (lin_queue *)stress_aligned_calloc(1, sizeof *q);
+    lin_queue *q = (lin_queue *)harness_alloc(LF_CACHELINE, sizeof *q);
     if (q == NULL)
         return stress_fail(r, "out of memory");
     bool ok = lf_hp_domain_init(&q->hp, 2) == LF_OK;
@@ -330,7 +330,7 @@ bool stress_lin_deque(const stress_opts *o, stress_report *r)
 {
     static const lin_target target = {"lf_deque", 0, 0, lin_deque_reset, lin_deque_choose, lin_deque_call,
                                       lin_deque_drain};
-    lin_deque *d = (lin_deque *)stress_aligned_calloc(1, sizeof *d);
+    lin_deque *d = (lin_deque *)harness_alloc(LF_CACHELINE, sizeof *d);
     if (d == NULL)
         return stress_fail(r, "out of memory");
     bool ok = lin_rounds(o, r, &target, d);
@@ -382,7 +382,7 @@ bool stress_lin_ring(const stress_opts *o, stress_report *r)
 {
     static const lin_target target = {"lf_ring", LIN_RING_CAPACITY, 0, lin_ring_reset, lin_queue_choose,
                                       lin_ring_call, lin_ring_drain};
-    lin_ring *q = (lin_ring *)stress_aligned_calloc(1, sizeof *q);
+    lin_ring *q = (lin_ring *)harness_alloc(LF_CACHELINE, sizeof *q);
     if (q == NULL)
         return stress_fail(r, "out of memory");
     bool ok = lin_rounds(o, r, &target, q);
@@ -438,7 +438,7 @@ bool stress_lin_spsc(const stress_opts *o, stress_report *r)
 {
     static const lin_target target = {"lf_spsc", LIN_RING_CAPACITY, 2, lin_spsc_reset, lin_spsc_choose,
                                       lin_spsc_call, lin_spsc_drain};
-    lin_spsc *q = (lin_spsc *)stress_aligned_calloc(1, sizeof *q);
+    lin_spsc *q = (lin_spsc *)harness_alloc(LF_CACHELINE, sizeof *q);
     if (q == NULL)
         return stress_fail(r, "out of memory");
     bool ok = lin_rounds(o, r, &target, q);
@@ -501,7 +501,7 @@ bool stress_lin_mpsc(const stress_opts *o, stress_report *r)
 {
     static const lin_target target = {"lf_mpsc", 0, 0, lin_mpsc_reset, lin_mpsc_choose, lin_mpsc_call,
                                       lin_mpsc_drain};
-    lin_mpsc *q = (lin_mpsc *)stress_aligned_calloc(1, sizeof *q);
+    lin_mpsc *q = (lin_mpsc *)harness_alloc(LF_CACHELINE, sizeof *q);
     if (q == NULL)
         return stress_fail(r, "out of memory");
     lf_mpsc_init(&q->queue);
