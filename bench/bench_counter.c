@@ -8,7 +8,9 @@
  *                 packed in one array (sharing cache lines), padded to 64 or
  *                 to 128 bytes, or lf_sharded_counter's LF_CACHELINE slots,
  *                 added to by fetch-add (lf_sharded) or by their owner's
- *                 load and store (lf_sharded_owned), against plain_store:
+ *                 load and store (lf_sharded_owned: add_owned, which looks
+ *                 the slot up per call; lf_sharded_shard_owned: the slot
+ *                 looked up once, lf_padded_counter_add_owned), against plain_store:
  *                 a 128-byte padded slot bumped by a relaxed load and store,
  *                 the limit for counting (no lock prefix, no sharing).
  * Each trial checks that the counters hold exactly the increments done.
@@ -70,64 +72,86 @@ static uint64_t total_done(const counter_state *s)
     return t;
 }
 
-/* Each entry is one increment over counter_state (the adapters below); one loop runs them all. */
+/*
+ * Each entry is one increment over counter_state (the adapters below); one
+ * loop runs them all.  `mine` is the thread's lf_sharded_counter slot,
+ * looked up once before the loop as an owner would (lf_sharded_shard_owned
+ * adds through it); the other entries ignore it.
+ */
 typedef struct counter_ops {
-    void (*add)(counter_state *s, unsigned tid);
+    void (*add)(counter_state *s, unsigned tid, lf_padded_counter *mine);
 } counter_ops;
 
-BENCH_INLINE void fetch_add_add(counter_state *s, unsigned tid)
+BENCH_INLINE void fetch_add_add(counter_state *s, unsigned tid, lf_padded_counter *mine)
 {
+    (void)mine;
     (void)tid;
     lf_counter_fetch_add(&s->shared, 1);
 }
 
-BENCH_INLINE void cas_add_add(counter_state *s, unsigned tid)
+BENCH_INLINE void cas_add_add(counter_state *s, unsigned tid, lf_padded_counter *mine)
 {
+    (void)mine;
     (void)tid;
     lf_counter_cas_add(&s->shared, 1);
 }
 
-BENCH_INLINE void ck_faa_add(counter_state *s, unsigned tid)
+BENCH_INLINE void ck_faa_add(counter_state *s, unsigned tid, lf_padded_counter *mine)
 {
+    (void)mine;
     (void)tid;
     ck_pr_faa_64(&s->ck_value, 1);
 }
 
-BENCH_INLINE void mutex_add(counter_state *s, unsigned tid)
+BENCH_INLINE void mutex_add(counter_state *s, unsigned tid, lf_padded_counter *mine)
 {
+    (void)mine;
     (void)tid;
     pthread_mutex_lock(&s->lock);
     s->locked_value++;
     pthread_mutex_unlock(&s->lock);
 }
 
-BENCH_INLINE void sharded_add(counter_state *s, unsigned tid)
+BENCH_INLINE void sharded_add(counter_state *s, unsigned tid, lf_padded_counter *mine)
 {
+    (void)mine;
     lf_sharded_counter_add(&s->sharded, tid, 1);
 }
 
-BENCH_INLINE void packed_add(counter_state *s, unsigned tid)
+BENCH_INLINE void packed_add(counter_state *s, unsigned tid, lf_padded_counter *mine)
 {
+    (void)mine;
     atomic_fetch_add_explicit(&s->packed[tid], 1, memory_order_relaxed); /* relaxed: a count */
 }
 
-BENCH_INLINE void pad64_add(counter_state *s, unsigned tid)
+BENCH_INLINE void pad64_add(counter_state *s, unsigned tid, lf_padded_counter *mine)
 {
+    (void)mine;
     atomic_fetch_add_explicit(&s->pad64[tid].value, 1, memory_order_relaxed); /* relaxed: a count */
 }
 
-BENCH_INLINE void pad128_add(counter_state *s, unsigned tid)
+BENCH_INLINE void pad128_add(counter_state *s, unsigned tid, lf_padded_counter *mine)
 {
+    (void)mine;
     atomic_fetch_add_explicit(&s->pad128[tid].value, 1, memory_order_relaxed); /* relaxed: a count */
 }
 
-BENCH_INLINE void sharded_owned_add(counter_state *s, unsigned tid)
+BENCH_INLINE void sharded_owned_add(counter_state *s, unsigned tid, lf_padded_counter *mine)
 {
+    (void)mine;
     lf_sharded_counter_add_owned(&s->sharded, tid, 1);
 }
 
-BENCH_INLINE void plain_store_add(counter_state *s, unsigned tid)
+BENCH_INLINE void shard_owned_add(counter_state *s, unsigned tid, lf_padded_counter *mine)
 {
+    (void)s;
+    (void)tid;
+    lf_padded_counter_add_owned(mine, 1);
+}
+
+BENCH_INLINE void plain_store_add(counter_state *s, unsigned tid, lf_padded_counter *mine)
+{
+    (void)mine;
     /* relaxed load and store: the slot has one writer; a count */
     uint64_t v = atomic_load_explicit(&s->pad128[tid].value, memory_order_relaxed);
     atomic_store_explicit(&s->pad128[tid].value, v + 1, memory_order_relaxed);
@@ -136,16 +160,18 @@ BENCH_INLINE void plain_store_add(counter_state *s, unsigned tid)
 static const counter_ops fetch_add_ops = {fetch_add_add}, cas_add_ops = {cas_add_add}, ck_faa_ops = {ck_faa_add},
                          mutex_ops = {mutex_add}, sharded_ops = {sharded_add}, packed_ops = {packed_add},
                          pad64_ops = {pad64_add}, pad128_ops = {pad128_add},
-                         sharded_owned_ops = {sharded_owned_add}, plain_store_ops = {plain_store_add};
+                         sharded_owned_ops = {sharded_owned_add}, shard_owned_ops = {shard_owned_add},
+                         plain_store_ops = {plain_store_add};
 
 /* Increments until stop; returns them (and leaves them in done[tid] for the check). */
 BENCH_INLINE uint64_t counter_run(const counter_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
 {
     counter_state *s = (counter_state *)p;
+    lf_padded_counter *mine = lf_sharded_counter_shard(&s->sharded, tid);
     uint64_t n = 0;
     while (bench_running(stop)) {
         for (int i = 0; i < BATCH; i++)
-            ops->add(s, tid);
+            ops->add(s, tid, mine);
         n += BATCH;
     }
     s->done[tid] = n;
@@ -168,6 +194,7 @@ COUNTER_ENTRY_FNS(packed)
 COUNTER_ENTRY_FNS(pad64)
 COUNTER_ENTRY_FNS(pad128)
 COUNTER_ENTRY_FNS(sharded_owned)
+COUNTER_ENTRY_FNS(shard_owned)
 COUNTER_ENTRY_FNS(plain_store)
 
 /* The checks, after the trial (each shared by the entries counting into the same place). */
@@ -228,6 +255,7 @@ static const bench_entry false_sharing_entries[] = {
     {"padded128", counter_setup, pad128_run, check_per_thread, counter_teardown},
     {"lf_sharded", counter_setup, sharded_run, check_sharded, counter_teardown},
     {"lf_sharded_owned", counter_setup, sharded_owned_run, check_sharded, counter_teardown},
+    {"lf_sharded_shard_owned", counter_setup, shard_owned_run, check_sharded, counter_teardown},
     {"plain_store", counter_setup, plain_store_run, check_per_thread, counter_teardown},
 };
 
