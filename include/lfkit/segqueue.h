@@ -59,8 +59,9 @@
  * Reclamation: a thread passes its lf_hp_rec to every call; hazard slot 0
  * protects the segment an operation works in (taken from tail or head with
  * lf_hp_protect), and is cleared before every call returns.  A segment is
- * retired by the dequeuer whose CAS moved head past it, after tail was moved
- * past it too, so no thread can validate a hazard on it afterwards.  The
+ * retired by the dequeuer whose CAS moved head past it, after tail was
+ * moved past it too (Q6), so a hazard validated on it afterwards is
+ * impossible; and while tail lags at it, its linker still protects it.  The
  * domain needs 2 slots per record, like lf_queue's, so that one domain
  * serves either queue; slot 1 is unused.
  *
@@ -299,9 +300,12 @@ static inline lf_status lf_segqueue_dequeue(lf_segqueue *q, lf_hp_rec *r, void *
         void *last = atomic_load_explicit(&q->tail, memory_order_relaxed);
         LF_STRESS_POINT();
         if (last == (void *)first) {
-            /* (Q6) release: as Q3.  Enqueuers reach segments through tail,
-             * so first must be unreachable from tail as well as head before
-             * it is retired; relaxed on failure: already swung */
+            /* (Q6) release: as Q3; relaxed on failure: already swung.
+             * Keeps head from ever passing tail, so first is unreachable
+             * from both before it is retired.  (Safety alone would not need
+             * it: tail stays at a linked-past segment only until its
+             * linker's Q5, and the linker protects that segment until then,
+             * so an enqueuer validating tail == first is covered.) */
             atomic_compare_exchange_strong_explicit(&q->tail, &last, next,
                                                     memory_order_release,
                                                     memory_order_relaxed);
