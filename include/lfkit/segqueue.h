@@ -80,10 +80,10 @@
  * close nearly empty (one value each at worst), so choose n >> p.  A
  * segment takes 40 bytes a slot (ring.h) plus about 11 cache lines.
  *
- * Memory orders (labelled (Q1)..(Q9) below): the rings' accesses are
+ * Memory orders (labelled (Q1)..(Q8) below): the rings' accesses are
  * ring.h's (all seq_cst, R1..R14).  The list follows lf_queue: next is
- * published by a release CAS (Q4) and read with acquire (Q2, Q7, Q9);
- * head and tail are swung by release CASes (Q3, Q5, Q6, Q8) read by
+ * published by a release CAS (Q3) and read with acquire (Q1, Q5, Q8);
+ * head and tail are swung by release CASes (Q2, Q4, Q6, Q7) read by
  * lf_hp_protect's validating load (acquire at least, in either kind of
  * domain), so a segment's contents are visible before it is used.
  *
@@ -137,7 +137,7 @@ static inline lf_segqueue_segment *lf_segqueue__new_segment(size_t n)
         LF_FREE(s);
         return NULL;
     }
-    /* relaxed: s is private until the release CAS that links it (Q4) or
+    /* relaxed: s is private until the release CAS that links it (Q3) or
      * whatever publishes the queue after init */
     atomic_store_explicit(&s->next, (void *)NULL, memory_order_relaxed);
     return s;
@@ -218,13 +218,13 @@ static inline lf_status lf_segqueue_enqueue(lf_segqueue *q, lf_hp_rec *r, void *
     lf_status st = LF_OK;
     for (;;) {
         lf_segqueue_segment *last = (lf_segqueue_segment *)lf_hp_protect(r, 0, &q->tail);
-        /* (Q2) acquire: pairs with the linking CAS (Q4), so the successor's
+        /* (Q1) acquire: pairs with the linking CAS (Q3), so the successor's
          * ring is initialised before we swing tail to it */
         void *next = atomic_load_explicit(&last->next, memory_order_acquire);
         if (next != NULL) {
             LF_STRESS_POINT();
             void *expected = last;
-            /* (Q3) release: passes Q4's publication on to lf_hp_protect's
+            /* (Q2) release: passes Q3's publication on to lf_hp_protect's
              * validating load of tail; relaxed on failure: already swung */
             atomic_compare_exchange_strong_explicit(&q->tail, &expected, next,
                                                     memory_order_release,
@@ -245,15 +245,15 @@ static inline lf_status lf_segqueue_enqueue(lf_segqueue *q, lf_hp_rec *r, void *
         }
         LF_STRESS_POINT();
         void *expected_next = NULL;
-        /* (Q4) release: publishes fresh's ring (its init and value) to the
-         * acquire loads of next (Q2, Q7, Q9); relaxed on failure: another
+        /* (Q3) release: publishes fresh's ring (its init and value) to the
+         * acquire loads of next (Q1, Q5, Q8); relaxed on failure: another
          * segment was linked first, retry in it */
         if (atomic_compare_exchange_strong_explicit(&last->next, &expected_next, (void *)fresh,
                                                     memory_order_release,
                                                     memory_order_relaxed)) {
             LF_STRESS_POINT();
             void *expected = last;
-            /* (Q5) release: as Q3; failure means a helper swung tail already */
+            /* (Q4) release: as Q2; failure means a helper swung tail already */
             atomic_compare_exchange_strong_explicit(&q->tail, &expected, (void *)fresh,
                                                     memory_order_release,
                                                     memory_order_relaxed);
@@ -282,7 +282,7 @@ static inline lf_status lf_segqueue_dequeue(lf_segqueue *q, lf_hp_rec *r, void *
         lf_segqueue_segment *first = (lf_segqueue_segment *)lf_hp_protect(r, 0, &q->head);
         if (lf_segqueue__take(first, value, false))
             break;
-        /* (Q7) acquire: pairs with Q4 (next's ring is initialised); read
+        /* (Q5) acquire: pairs with Q3 (next's ring is initialised); read
          * after the ring reported empty, so NULL here means NULL then */
         void *next = atomic_load_explicit(&first->next, memory_order_acquire);
         if (next == NULL) {
@@ -294,24 +294,24 @@ static inline lf_status lf_segqueue_dequeue(lf_segqueue *q, lf_hp_rec *r, void *
             break;
         /* relaxed: only compared with first.  It is no older than the tail
          * read (or swung) by whoever moved head to first, which that
-         * dequeuer ordered before its release CAS Q8, which our protect's
+         * dequeuer ordered before its release CAS Q7, which our protect's
          * validating load of head read; that tail was past the segment
          * before first, so a value != first is past first */
         void *last = atomic_load_explicit(&q->tail, memory_order_relaxed);
         LF_STRESS_POINT();
         if (last == (void *)first) {
-            /* (Q6) release: as Q3; relaxed on failure: already swung.
+            /* (Q6) release: as Q2; relaxed on failure: already swung.
              * Keeps head from ever passing tail, so first is unreachable
              * from both before it is retired.  (Safety alone would not need
              * it: tail stays at a linked-past segment only until its
-             * linker's Q5, and the linker protects that segment until then,
+             * linker's Q4, and the linker protects that segment until then,
              * so an enqueuer validating tail == first is covered.) */
             atomic_compare_exchange_strong_explicit(&q->tail, &last, next,
                                                     memory_order_release,
                                                     memory_order_relaxed);
         }
         void *expected = first;
-        /* (Q8) release: next reaches lf_hp_protect's validating load of
+        /* (Q7) release: next reaches lf_hp_protect's validating load of
          * head with its contents visible, and orders our tail read or CAS
          * before it (see the relaxed load above); relaxed on failure:
          * another dequeuer moved head */
@@ -342,7 +342,7 @@ static inline bool lf_segqueue_is_empty(lf_segqueue *q, lf_hp_rec *r)
     for (;;) {
         lf_segqueue_segment *first = (lf_segqueue_segment *)lf_hp_protect(r, 0, &q->head);
         lf_ring_index *aq = &first->ring.aq;
-        /* (Q9) acquire: as Q7.  Set while head is first: the successor
+        /* (Q8) acquire: as Q5.  Set while head is first: the successor
          * still holds its creator's value (no dequeue reaches a segment
          * before head does), so the queue is not empty.  seq_cst reload of
          * head: in S with the ring's head/tail accesses below */
@@ -361,7 +361,7 @@ static inline bool lf_segqueue_is_empty(lf_segqueue *q, lf_hp_rec *r)
             empty = false;
             break;
         }
-        /* (Q9) acquire: still NULL, so NULL at the tail load too, when head
+        /* (Q8) acquire: still NULL, so NULL at the tail load too, when head
          * was still first */
         if (atomic_load_explicit(&first->next, memory_order_acquire) == NULL) {
             empty = true;
