@@ -10,6 +10,8 @@
  *  - lf_spsc: lfkit's SPSC ring, 1P1C only;
  *  - lf_mpsc: lfkit's intrusive MPSC queue, C = 1 only;
  *  - lf_queue: lfkit's Michael-Scott queue, one hazard-pointer record per thread;
+ *  - lf_segqueue: lfkit's queue of SCQ ring segments (CAPACITY values each), one
+ *    hazard-pointer record per thread;
  *  - mutex: a linked list under a pthread mutex (a reference);
  *  - mutex_ring: a bounded array ring under a pthread mutex;
  *  - ck_ring_spsc (1P1C) and ck_ring_mpmc (a reference): Concurrency Kit's
@@ -25,12 +27,13 @@
  *    through call_rcu).
  * Every bounded entry has CAPACITY places.  A producer finding its ring
  * full spins (lf_cpu_relax) until there is room or the trial ends.  The
- * unbounded entries (lf_mpsc, lf_queue, mutex, ck_fifo_spsc, urcu_wfcq, urcu_lfq)
+ * unbounded entries (lf_mpsc, lf_queue, lf_segqueue, mutex, ck_fifo_spsc, urcu_wfcq, urcu_lfq)
  * hold back instead: after each batch of BATCH enqueues a producer waits
  * while more than CAPACITY values are queued (two shared counters, added
  * to once per batch), so every entry runs with about the same backlog.
  * Node-based entries malloc a node per enqueue and the consumer frees it,
- * except lf_queue (its hazard record's cache) and ck_fifo_spsc (recycled).
+ * except lf_queue (its hazard record's cache), ck_fifo_spsc (recycled) and
+ * lf_segqueue (no node per value; a segment is allocated when one fills).
  *
  * queue_latency: every thread repeats enqueue(its next value); dequeue()
  * on one shared queue, each operation timed on its own (one harness_now_ns
@@ -56,6 +59,7 @@
 #include <lfkit/mpsc.h>
 #include <lfkit/queue.h>
 #include <lfkit/ring.h>
+#include <lfkit/segqueue.h>
 #include <lfkit/spsc.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -64,7 +68,7 @@
 #include <urcu/rculfqueue.h>
 #include <urcu/wfcqueue.h>
 
-enum { CAPACITY = 1024, BATCH = 64, MAX_PRODUCERS = 16, MAX_THREADS = 32 };
+enum { CAPACITY = 1024, SEGMENT_CAPACITY = 4 * CAPACITY, BATCH = 64, MAX_PRODUCERS = 16, MAX_THREADS = 32 };
 
 /* ---- accounting ---------------------------------------------------------- */
 
@@ -99,7 +103,8 @@ typedef struct pc_state {
     LF_CACHE_ALIGNED lf_spsc spsc;
     LF_CACHE_ALIGNED lf_mpsc mpsc;
     LF_CACHE_ALIGNED lf_queue queue;
-    lf_hp_domain hp;
+    LF_CACHE_ALIGNED lf_segqueue segqueue;
+    lf_hp_domain hp; /* lf_queue's or lf_segqueue's */
     LF_CACHE_ALIGNED pthread_mutex_t lock; /* mutex and mutex_ring */
     mutexq_node *head, *tail;              /* mutex */
     uint64_t ring_head, ring_tail;         /* mutex_ring: next to dequeue, next to enqueue */
@@ -310,6 +315,35 @@ BENCH_INLINE bool lfq_enqueue(pc_state *s, void *ctx, void *v)
 BENCH_INLINE bool lfq_dequeue(pc_state *s, void *ctx, void **v)
 {
     return lf_queue_dequeue(&s->queue, (lf_hp_rec *)ctx, v) == LF_OK;
+}
+
+/* lf_segqueue, with hazard pointers (begin and end: lf_queue's) */
+BENCH_INLINE void lfsq_init(pc_state *s)
+{
+    if (lf_hp_domain_init(&s->hp, 2) != LF_OK || lf_segqueue_init(&s->segqueue, &s->hp, SEGMENT_CAPACITY) != LF_OK) {
+        fprintf(stderr, "bench: lf_segqueue_init failed\n");
+        exit(2);
+    }
+}
+
+BENCH_INLINE void lfsq_destroy(pc_state *s)
+{
+    lf_segqueue_destroy(&s->segqueue);
+    lf_hp_domain_destroy(&s->hp);
+}
+
+BENCH_INLINE bool lfsq_enqueue(pc_state *s, void *ctx, void *v)
+{
+    if (lf_segqueue_enqueue(&s->segqueue, (lf_hp_rec *)ctx, v) != LF_OK) {
+        fprintf(stderr, "bench: lf_segqueue_enqueue failed\n");
+        exit(2);
+    }
+    return true;
+}
+
+BENCH_INLINE bool lfsq_dequeue(pc_state *s, void *ctx, void **v)
+{
+    return lf_segqueue_dequeue(&s->segqueue, (lf_hp_rec *)ctx, v) == LF_OK;
 }
 
 /* mutex: a linked list under a pthread mutex */
@@ -576,6 +610,8 @@ static const pc_ops ring_ops = {true, any_config, ring_init, ring_destroy, no_co
                     spsc_ops = {true, one_to_one, spsc_init, spsc_destroy, no_context, no_end, spsc_enqueue, spsc_dequeue},
                     mpsc_ops = {false, one_consumer, mpsc_init, nothing, no_context, no_end, mpsc_enqueue, mpsc_dequeue},
                     lfq_ops = {false, any_config, lfq_init, lfq_destroy, lfq_begin, lfq_end, lfq_enqueue, lfq_dequeue},
+                    lfsq_ops = {false, any_config, lfsq_init, lfsq_destroy, lfq_begin, lfq_end, lfsq_enqueue,
+                                lfsq_dequeue},
                     mutexq_ops = {false, any_config, mutexq_init, mutexq_destroy, no_context, no_end, mutexq_enqueue,
                                   mutexq_dequeue},
                     mring_ops = {true, any_config, mring_init, mring_destroy, no_context, no_end, mring_enqueue,
@@ -750,6 +786,7 @@ PC_ENTRY_FNS(ring)
 PC_ENTRY_FNS(spsc)
 PC_ENTRY_FNS(mpsc)
 PC_ENTRY_FNS(lfq)
+PC_ENTRY_FNS(lfsq)
 PC_ENTRY_FNS(mutexq)
 PC_ENTRY_FNS(mring)
 PC_ENTRY_FNS(ckspsc)
@@ -777,6 +814,7 @@ static const bench_entry prodcons_entries[] = {
     {"urcu_wfcq", wfcq_setup, wfcq_run, wfcq_check, wfcq_teardown},
     {"urcu_lfq", rculfq_setup, rculfq_run, rculfq_check, rculfq_teardown},
     {"lf_queue", lfq_setup, lfq_run, lfq_check, lfq_teardown},
+    {"lf_segqueue", lfsq_setup, lfsq_run, lfsq_check, lfsq_teardown},
     {"lf_mpsc", mpsc_setup, mpsc_run, mpsc_check, mpsc_teardown},
     {"lf_spsc", spsc_setup, spsc_run, spsc_check, spsc_teardown},
     {"lf_ring", ring_setup, ring_run, ring_check, ring_teardown},

@@ -10,8 +10,10 @@
  * counters and double-width CAS, nodes type-stable and reused at once);
  * liburcu's wfcqueue (wait-free enqueue, dequeue under its mutex) and
  * rculfqueue (RCU-protected lock-free queue, nodes freed through call_rcu);
- * a pthread_mutex queue; and lfkit's bounded lf_ring (capacity RING_CAPACITY,
- * far above the at most one value per thread it holds here).  Nodes: lf_queue recycles through its hazard
+ * a pthread_mutex queue; lfkit's bounded lf_ring (capacity RING_CAPACITY,
+ * far above the at most one value per thread it holds here); and lfkit's
+ * lf_segqueue (segments of SEGMENT_CAPACITY values: here it never leaves
+ * its first segment, which it reuses lap after lap).  Nodes: lf_queue recycles through its hazard
  * record's cache; ck_hp_fifo and rculfqueue malloc per enqueue and free
  * from their reclamation callback (which gets no thread context to cache
  * in); ck_fifo_mpmc, wfcqueue and the mutex queue reuse the dequeued node
@@ -26,7 +28,7 @@
  * pairs mode the queue is never empty when a thread dequeues (its own
  * value is in it, and no thread dequeues more than it enqueued), so every
  * LF_EMPTY is a linearizability failure: counted as "spurious empty".
- * For lf_queue and lf_ring any order error or spurious empty fails the trial; for the
+ * For lf_queue, lf_segqueue and lf_ring any order error or spurious empty fails the trial; for the
  * other libraries they are reported on stderr (they are what is being
  * compared), while lost or duplicated values fail every trial.
  *
@@ -46,6 +48,7 @@
 #include <ck_hp_stack.h>
 #include <lfkit/queue.h>
 #include <lfkit/ring.h>
+#include <lfkit/segqueue.h>
 #include <lfkit/stack.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -54,7 +57,8 @@
 #include <urcu/rculfqueue.h>
 #include <urcu/wfcqueue.h>
 
-enum { BATCH = 64, POOL_SLACK = 1 << 14, CK_HP_THRESHOLD = 64, RING_CAPACITY = 1024 };
+enum { BATCH = 64, POOL_SLACK = 1 << 14, CK_HP_THRESHOLD = 64, RING_CAPACITY = 1024,
+       SEGMENT_CAPACITY = 1024 };
 
 /* ---- per-thread accounting, shared by every entry (value_log.h) ---------- */
 
@@ -220,6 +224,64 @@ BENCH_INLINE bool lfq_dequeue(void *p, void *ctx, void **v)
 }
 
 static const queue_ops lfq_ops = {"lf_queue", true, lfq_begin, lfq_end, lfq_enqueue, lfq_dequeue};
+
+/* ---- lf_segqueue (ring segments, hazard pointers) ------------------------ */
+
+typedef struct lfsq_state {
+    queue_common c;
+    lf_hp_domain hp;
+    lf_segqueue q;
+} lfsq_state;
+
+static void *lfsq_setup(unsigned nthreads)
+{
+    lfsq_state *s = (lfsq_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    common_init(&s->c, nthreads);
+    if (lf_hp_domain_init(&s->hp, 2) != LF_OK ||
+        lf_segqueue_init(&s->q, &s->hp, SEGMENT_CAPACITY) != LF_OK) {
+        fprintf(stderr, "bench: lf_segqueue_init failed\n");
+        exit(2);
+    }
+    return s;
+}
+
+static void lfsq_teardown(void *p)
+{
+    lfsq_state *s = (lfsq_state *)p;
+    lf_segqueue_destroy(&s->q);
+    lf_hp_domain_destroy(&s->hp);
+    common_free(&s->c);
+    free(s);
+}
+
+BENCH_INLINE void *lfsq_begin(void *p, unsigned tid)
+{
+    lfsq_state *s = (lfsq_state *)p;
+    (void)tid;
+    lf_hp_rec *r = lf_hp_rec_acquire(&s->hp);
+    if (r == NULL) {
+        fprintf(stderr, "bench: lf_hp_rec_acquire failed\n");
+        exit(2);
+    }
+    return r;
+}
+
+BENCH_INLINE void lfsq_enqueue(void *p, void *ctx, void *v)
+{
+    lfsq_state *s = (lfsq_state *)p;
+    if (lf_segqueue_enqueue(&s->q, (lf_hp_rec *)ctx, v) != LF_OK) {
+        fprintf(stderr, "bench: lf_segqueue_enqueue failed\n");
+        exit(2);
+    }
+}
+
+BENCH_INLINE bool lfsq_dequeue(void *p, void *ctx, void **v)
+{
+    lfsq_state *s = (lfsq_state *)p;
+    return lf_segqueue_dequeue(&s->q, (lf_hp_rec *)ctx, v) == LF_OK;
+}
+
+static const queue_ops lfsq_ops = {"lf_segqueue", true, lfsq_begin, lfq_end, lfsq_enqueue, lfsq_dequeue};
 
 /* ---- Concurrency Kit ck_hp_fifo ----------------------------------------- */
 
@@ -747,6 +809,7 @@ QUEUE_ENTRY_FNS(mpmc)
 QUEUE_ENTRY_FNS(wfcq)
 QUEUE_ENTRY_FNS(rculfq)
 QUEUE_ENTRY_FNS(lfq)
+QUEUE_ENTRY_FNS(lfsq)
 QUEUE_ENTRY_FNS(lfr)
 
 /* ---- the queue families -------------------------------------------------- */
@@ -758,6 +821,7 @@ static const bench_entry queue_pair_entries[] = {
     {"urcu_wfcq", wfcq_setup, wfcq_pairs, wfcq_check, wfcq_teardown},
     {"urcu_lfq", rculfq_setup, rculfq_pairs, rculfq_check, rculfq_teardown},
     {"lf_queue", lfq_setup, lfq_pairs, lfq_check, lfq_teardown},
+    {"lf_segqueue", lfsq_setup, lfsq_pairs, lfsq_check, lfsq_teardown},
     {"lf_ring", lfr_setup, lfr_pairs, lfr_check, lfr_teardown},
 };
 

@@ -5,7 +5,8 @@
  * drained and lincheck.h searches for a sequential order that explains
  * every result and the drained contents.  A failing round prints its
  * history.  One scenario per container: Treiber stack (LIFO), Michael-Scott
- * queue (FIFO), Chase-Lev deque (owner LIFO at the back, thieves FIFO at the
+ * queue (FIFO), lf_segqueue (FIFO, segments of 1, 2 or 4 values so rounds
+ * cross segments), Chase-Lev deque (owner LIFO at the back, thieves FIFO at the
  * front, LF_RETRY a no-op), SCQ ring (FIFO, capacity 4, LF_FULL as API.md
  * defines it), SPSC ring (one producer, one consumer) and MPSC queue
  * (thread 0 the consumer, LF_RETRY a no-op).
@@ -276,6 +277,71 @@ bool stress_lin_queue(const stress_opts *o, stress_report *r)
         if (q->recs[i] != NULL)
             lf_hp_rec_release(q->recs[i]);
     lf_queue_destroy(&q->queue);
+    lf_hp_domain_destroy(&q->hp);
+    free(q);
+    return ok;
+}
+
+/* ---- lf_segqueue: segments of 1, 2 and 4 values in turn, a fresh queue every round ---- */
+
+typedef struct lin_segqueue {
+    lf_segqueue queue;
+    lf_hp_domain hp;
+    lf_hp_rec *recs[LIN_MAX_THREADS]; /* thread i's record; the main thread uses 0 between rounds */
+    bool live;
+    unsigned rounds;
+} lin_segqueue;
+
+/* Small segments so that rounds close segments and cross them while others operate. */
+static bool lin_segqueue_reset(void *obj)
+{
+    lin_segqueue *q = (lin_segqueue *)obj;
+    if (q->live)
+        lf_segqueue_destroy(&q->queue);
+    q->live = lf_segqueue_init(&q->queue, &q->hp, (size_t)1 << (q->rounds++ % 3)) == LF_OK;
+    return q->live;
+}
+
+static lf_status lin_segqueue_call(void *obj, unsigned thread, lin_op op, uintptr_t *value)
+{
+    lin_segqueue *q = (lin_segqueue *)obj;
+    if (op == LIN_PUSH_BACK)
+        return lf_segqueue_enqueue(&q->queue, q->recs[thread], (void *)*value);
+    void *v = NULL;
+    lf_status st = lf_segqueue_dequeue(&q->queue, q->recs[thread], &v);
+    *value = (uintptr_t)v;
+    return st;
+}
+
+static void lin_segqueue_drain(void *obj, lin_seq *out)
+{
+    lin_segqueue *q = (lin_segqueue *)obj;
+    void *v;
+    out->n = 0;
+    while (out->n < LIN_MAX_VALUES && lf_segqueue_dequeue(&q->queue, q->recs[0], &v) == LF_OK)
+        out->v[out->n++] = (uintptr_t)v;
+}
+
+bool stress_lin_segqueue(const stress_opts *o, stress_report *r)
+{
+    static const lin_target target = {"lf_segqueue", 0, 0, lin_segqueue_reset, lin_queue_choose,
+                                      lin_segqueue_call, lin_segqueue_drain};
+    lin_segqueue *q = (lin_segqueue *)stress_aligned_calloc(1, sizeof *q);
+    if (q == NULL)
+        return stress_fail(r, "out of memory");
+    if (lf_hp_domain_init(&q->hp, 2) != LF_OK) {
+        free(q);
+        return stress_fail(r, "lf_hp_domain init failed");
+    }
+    bool ok = true;
+    for (unsigned i = 0; i < LIN_MAX_THREADS && ok; i++)
+        ok = (q->recs[i] = lf_hp_rec_acquire(&q->hp)) != NULL;
+    ok = ok ? lin_rounds(o, r, &target, q) : stress_fail(r, "lf_hp_rec_acquire failed");
+    for (unsigned i = 0; i < LIN_MAX_THREADS; i++)
+        if (q->recs[i] != NULL)
+            lf_hp_rec_release(q->recs[i]);
+    if (q->live)
+        lf_segqueue_destroy(&q->queue);
     lf_hp_domain_destroy(&q->hp);
     free(q);
     return ok;
