@@ -235,7 +235,7 @@ typedef struct lfsq_state {
 
 static void *lfsq_setup(unsigned nthreads)
 {
-    lfsq_state *s = (lfsq_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    lfsq_state *s = (lfsq_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     common_init(&s->c, nthreads);
     if (lf_hp_domain_init(&s->hp, 2) != LF_OK ||
         lf_segqueue_init(&s->q, &s->hp, SEGMENT_CAPACITY) != LF_OK) {

@@ -207,8 +207,6 @@ bool stress_lin_stack(const stress_opts *o, stress_report *r)
     static const lin_target target = {"lf_stack", 0, 0, lin_stack_reset, lin_stack_choose, lin_stack_call,
                                       lin_stack_drain};
     lin_stack *s = (lin_stack *)harness_alloc(LF_CACHELINE, sizeof *s);
-    if (s == NULL)
-        return stress_fail(r, "out of memory");
     bool ok = lin_rounds(o, r, &target, s);
     free(s);
     return ok;
@@ -259,8 +257,6 @@ bool stress_lin_queue(const stress_opts *o, stress_report *r)
     static const lin_target target = {"lf_queue", 0, 0, lin_queue_reset, lin_queue_choose, lin_queue_call,
                                       lin_queue_drain};
     lin_queue *q = (lin_queue *)harness_alloc(LF_CACHELINE, sizeof *q);
-    if (q == NULL)
-        return stress_fail(r, "out of memory");
     bool ok = lf_hp_domain_init(&q->hp, 2) == LF_OK;
     if (ok && lf_queue_init(&q->queue, &q->hp) != LF_OK) {
         lf_hp_domain_destroy(&q->hp);
@@ -326,9 +322,7 @@ bool stress_lin_segqueue(const stress_opts *o, stress_report *r)
 {
     static const lin_target target = {"lf_segqueue", 0, 0, lin_segqueue_reset, lin_queue_choose,
                                       lin_segqueue_call, lin_segqueue_drain};
-    lin_segqueue *q = (lin_segqueue *)stress_aligned_calloc(1, sizeof *q);
-    if (q == NULL)
-        return stress_fail(r, "out of memory");
+    lin_segqueue *q = (lin_segqueue *)harness_alloc(LF_CACHELINE, sizeof *q);
     if (lf_hp_domain_init(&q->hp, 2) != LF_OK) {
         free(q);
         return stress_fail(r, "lf_hp_domain init failed");
@@ -397,8 +391,6 @@ bool stress_lin_deque(const stress_opts *o, stress_report *r)
     static const lin_target target = {"lf_deque", 0, 0, lin_deque_reset, lin_deque_choose, lin_deque_call,
                                       lin_deque_drain};
     lin_deque *d = (lin_deque *)harness_alloc(LF_CACHELINE, sizeof *d);
-    if (d == NULL)
-        return stress_fail(r, "out of memory");
     bool ok = lin_rounds(o, r, &target, d);
     if (d->live)
         lf_deque_destroy(&d->deque);
@@ -449,8 +441,6 @@ bool stress_lin_ring(const stress_opts *o, stress_report *r)
     static const lin_target target = {"lf_ring", LIN_RING_CAPACITY, 0, lin_ring_reset, lin_queue_choose,
                                       lin_ring_call, lin_ring_drain};
     lin_ring *q = (lin_ring *)harness_alloc(LF_CACHELINE, sizeof *q);
-    if (q == NULL)
-        return stress_fail(r, "out of memory");
     bool ok = lin_rounds(o, r, &target, q);
     if (q->live)
         lf_ring_destroy(&q->ring);
@@ -505,8 +495,6 @@ bool stress_lin_spsc(const stress_opts *o, stress_report *r)
     static const lin_target target = {"lf_spsc", LIN_RING_CAPACITY, 2, lin_spsc_reset, lin_spsc_choose,
                                       lin_spsc_call, lin_spsc_drain};
     lin_spsc *q = (lin_spsc *)harness_alloc(LF_CACHELINE, sizeof *q);
-    if (q == NULL)
-        return stress_fail(r, "out of memory");
     bool ok = lin_rounds(o, r, &target, q);
     if (q->live)
         lf_spsc_destroy(&q->ring);
@@ -568,8 +556,6 @@ bool stress_lin_mpsc(const stress_opts *o, stress_report *r)
     static const lin_target target = {"lf_mpsc", 0, 0, lin_mpsc_reset, lin_mpsc_choose, lin_mpsc_call,
                                       lin_mpsc_drain};
     lin_mpsc *q = (lin_mpsc *)harness_alloc(LF_CACHELINE, sizeof *q);
-    if (q == NULL)
-        return stress_fail(r, "out of memory");
     lf_mpsc_init(&q->queue);
     bool ok = lin_rounds(o, r, &target, q);
     free(q);

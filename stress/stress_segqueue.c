@@ -331,7 +331,7 @@ static bool segq_run_one(const stress_opts *o, stress_report *r, size_t capacity
                          unsigned producers, unsigned consumers, uint64_t quota, double seconds,
                          uint64_t *total, long *peak, long *peak_bound)
 {
-    segq_run *s = (segq_run *)stress_aligned_calloc(1, sizeof *s);
+    segq_run *s = (segq_run *)harness_alloc(LF_CACHELINE, sizeof *s);
     s->r = r;
     s->producers = producers;
     s->threads = producers + consumers;

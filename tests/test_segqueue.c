@@ -3,7 +3,8 @@
 
 #include <lfkit/segqueue.h>
 
-#include "test_util.h"
+#include <criterion/criterion.h>
+#include "../harness/harness.h"
 
 /* A domain, a queue of segments of the given capacity and one record. */
 typedef struct fixture {
@@ -364,7 +365,7 @@ Test(segqueue, two_producers_two_consumers)
         memset((void *)m, 0, sizeof *m);
         cr_assert_eq(lf_hp_domain_init(&m->d, 2), LF_OK);
         cr_assert_eq(lf_segqueue_init(&m->q, &m->d, caps[c]), LF_OK);
-        test_run_threads(4, mt_thread, m);
+        harness_run_threads(4, mt_thread, m);
         cr_assert_not(atomic_load(&m->bad), "capacity %zu: a value lost, duplicated or reordered",
                       caps[c]);
         for (unsigned p = 0; p < 2; p++)
