@@ -10,6 +10,8 @@
  *  - lf_spsc: lfkit's SPSC ring, 1P1C only;
  *  - lf_mpsc: lfkit's intrusive MPSC queue, C = 1 only;
  *  - lf_queue: lfkit's Michael-Scott queue, one hazard-pointer record per thread;
+ *  - lf_segqueue: lfkit's queue of SCQ ring segments (CAPACITY values each), one
+ *    hazard-pointer record per thread;
  *  - mutex: a linked list under a pthread mutex (a reference);
  *  - mutex_ring: a bounded array ring under a pthread mutex;
  *  - ck_ring_spsc (1P1C) and ck_ring_mpmc (a reference): Concurrency Kit's
@@ -25,15 +27,16 @@
  *    through call_rcu).
  * Every bounded entry has CAPACITY places.  A producer finding its ring
  * full spins (lf_cpu_relax) until there is room or the trial ends.  The
- * unbounded entries (lf_mpsc, lf_queue, mutex, ck_fifo_spsc, urcu_wfcq, urcu_lfq)
+ * unbounded entries (lf_mpsc, lf_queue, lf_segqueue, mutex, ck_fifo_spsc, urcu_wfcq, urcu_lfq)
  * hold back instead: after each batch of BATCH enqueues a producer waits
  * while more than CAPACITY values are queued (two shared counters, added
  * to once per batch), so every entry runs with about the same backlog.
  * Node-based entries malloc a node per enqueue and the consumer frees it,
- * except lf_queue (its hazard record's cache) and ck_fifo_spsc (recycled).
+ * except lf_queue (its hazard record's cache), ck_fifo_spsc (recycled) and
+ * lf_segqueue (no node per value; a segment is allocated when one fills).
  *
  * queue_latency: every thread repeats enqueue(its next value); dequeue()
- * on one shared queue, each operation timed on its own (one bench_now_ns
+ * on one shared queue, each operation timed on its own (one harness_now_ns
  * per operation, as stack_latency), for the mutex queue, ck_ring_mpmc,
  * lf_queue and lf_ring.  Entry timer_only does the stamping and recording
  * with no queue: its latencies are what the timing costs, and they are
@@ -56,6 +59,7 @@
 #include <lfkit/mpsc.h>
 #include <lfkit/queue.h>
 #include <lfkit/ring.h>
+#include <lfkit/segqueue.h>
 #include <lfkit/spsc.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -64,10 +68,9 @@
 #include <urcu/rculfqueue.h>
 #include <urcu/wfcqueue.h>
 
-enum { CAPACITY = 1024, BATCH = 64, MAX_PRODUCERS = 16, MAX_THREADS = 32 };
+enum { CAPACITY = 1024, SEGMENT_CAPACITY = 4 * CAPACITY, BATCH = 64, MAX_PRODUCERS = 16, MAX_THREADS = 32 };
 
 /* ---- accounting ---------------------------------------------------------- */
-
 
 typedef struct mpsc_item {
     lf_mpsc_node link;
@@ -100,7 +103,8 @@ typedef struct pc_state {
     LF_CACHE_ALIGNED lf_spsc spsc;
     LF_CACHE_ALIGNED lf_mpsc mpsc;
     LF_CACHE_ALIGNED lf_queue queue;
-    lf_hp_domain hp;
+    LF_CACHE_ALIGNED lf_segqueue segqueue;
+    lf_hp_domain hp; /* lf_queue's or lf_segqueue's */
     LF_CACHE_ALIGNED pthread_mutex_t lock; /* mutex and mutex_ring */
     mutexq_node *head, *tail;              /* mutex */
     uint64_t ring_head, ring_tail;         /* mutex_ring: next to dequeue, next to enqueue */
@@ -143,7 +147,6 @@ static inline void *xmalloc(size_t size)
  * them all.  Everything is forced inline and the tables are const, so each
  * entry's loop compiles to its own code with no call through a pointer.
  */
-#define PC_INLINE static inline __attribute__((always_inline))
 typedef struct pc_ops {
     bool bounded;                                          /* false: producers hold back (see top) */
     bool (*applies)(unsigned np, unsigned nc);
@@ -173,25 +176,25 @@ static bool one_consumer(unsigned np, unsigned nc)
     return nc == 1;
 }
 
-PC_INLINE void *no_context(pc_state *s)
+BENCH_INLINE void *no_context(pc_state *s)
 {
     (void)s;
     return NULL;
 }
 
-PC_INLINE void no_end(pc_state *s, void *ctx)
+BENCH_INLINE void no_end(pc_state *s, void *ctx)
 {
     (void)s;
     (void)ctx;
 }
 
-PC_INLINE void nothing(pc_state *s)
+BENCH_INLINE void nothing(pc_state *s)
 {
     (void)s;
 }
 
 /* lf_ring */
-PC_INLINE void ring_init(pc_state *s)
+BENCH_INLINE void ring_init(pc_state *s)
 {
     if (lf_ring_init(&s->ring, CAPACITY) != LF_OK) {
         fprintf(stderr, "bench: lf_ring_init failed\n");
@@ -199,25 +202,25 @@ PC_INLINE void ring_init(pc_state *s)
     }
 }
 
-PC_INLINE void ring_destroy(pc_state *s)
+BENCH_INLINE void ring_destroy(pc_state *s)
 {
     lf_ring_destroy(&s->ring);
 }
 
-PC_INLINE bool ring_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool ring_enqueue(pc_state *s, void *ctx, void *v)
 {
     (void)ctx;
     return lf_ring_enqueue(&s->ring, v) == LF_OK;
 }
 
-PC_INLINE bool ring_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool ring_dequeue(pc_state *s, void *ctx, void **v)
 {
     (void)ctx;
     return lf_ring_dequeue(&s->ring, v) == LF_OK;
 }
 
 /* lf_spsc */
-PC_INLINE void spsc_init(pc_state *s)
+BENCH_INLINE void spsc_init(pc_state *s)
 {
     if (lf_spsc_init(&s->spsc, CAPACITY) != LF_OK) {
         fprintf(stderr, "bench: lf_spsc_init failed\n");
@@ -225,30 +228,30 @@ PC_INLINE void spsc_init(pc_state *s)
     }
 }
 
-PC_INLINE void spsc_destroy(pc_state *s)
+BENCH_INLINE void spsc_destroy(pc_state *s)
 {
     lf_spsc_destroy(&s->spsc);
 }
 
-PC_INLINE bool spsc_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool spsc_enqueue(pc_state *s, void *ctx, void *v)
 {
     (void)ctx;
     return lf_spsc_push(&s->spsc, v) == LF_OK;
 }
 
-PC_INLINE bool spsc_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool spsc_dequeue(pc_state *s, void *ctx, void **v)
 {
     (void)ctx;
     return lf_spsc_pop(&s->spsc, v) == LF_OK;
 }
 
 /* lf_mpsc */
-PC_INLINE void mpsc_init(pc_state *s)
+BENCH_INLINE void mpsc_init(pc_state *s)
 {
     lf_mpsc_init(&s->mpsc);
 }
 
-PC_INLINE bool mpsc_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool mpsc_enqueue(pc_state *s, void *ctx, void *v)
 {
     (void)ctx;
     mpsc_item *it = (mpsc_item *)xmalloc(sizeof *it);
@@ -257,7 +260,7 @@ PC_INLINE bool mpsc_enqueue(pc_state *s, void *ctx, void *v)
     return true;
 }
 
-PC_INLINE bool mpsc_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool mpsc_dequeue(pc_state *s, void *ctx, void **v)
 {
     (void)ctx;
     lf_mpsc_node *n;
@@ -270,7 +273,7 @@ PC_INLINE bool mpsc_dequeue(pc_state *s, void *ctx, void **v)
 }
 
 /* lf_queue, with hazard pointers */
-PC_INLINE void lfq_init(pc_state *s)
+BENCH_INLINE void lfq_init(pc_state *s)
 {
     if (lf_hp_domain_init(&s->hp, 2) != LF_OK || lf_queue_init(&s->queue, &s->hp) != LF_OK) {
         fprintf(stderr, "bench: lf_queue_init failed\n");
@@ -278,13 +281,13 @@ PC_INLINE void lfq_init(pc_state *s)
     }
 }
 
-PC_INLINE void lfq_destroy(pc_state *s)
+BENCH_INLINE void lfq_destroy(pc_state *s)
 {
     lf_queue_destroy(&s->queue);
     lf_hp_domain_destroy(&s->hp);
 }
 
-PC_INLINE void *lfq_begin(pc_state *s)
+BENCH_INLINE void *lfq_begin(pc_state *s)
 {
     lf_hp_rec *r = lf_hp_rec_acquire(&s->hp);
     if (r == NULL) {
@@ -294,13 +297,13 @@ PC_INLINE void *lfq_begin(pc_state *s)
     return r;
 }
 
-PC_INLINE void lfq_end(pc_state *s, void *ctx)
+BENCH_INLINE void lfq_end(pc_state *s, void *ctx)
 {
     (void)s;
     lf_hp_rec_release((lf_hp_rec *)ctx);
 }
 
-PC_INLINE bool lfq_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool lfq_enqueue(pc_state *s, void *ctx, void *v)
 {
     if (lf_queue_enqueue(&s->queue, (lf_hp_rec *)ctx, v) != LF_OK) {
         fprintf(stderr, "bench: lf_queue_enqueue failed\n");
@@ -309,23 +312,52 @@ PC_INLINE bool lfq_enqueue(pc_state *s, void *ctx, void *v)
     return true;
 }
 
-PC_INLINE bool lfq_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool lfq_dequeue(pc_state *s, void *ctx, void **v)
 {
     return lf_queue_dequeue(&s->queue, (lf_hp_rec *)ctx, v) == LF_OK;
 }
 
+/* lf_segqueue, with hazard pointers (begin and end: lf_queue's) */
+BENCH_INLINE void lfsq_init(pc_state *s)
+{
+    if (lf_hp_domain_init(&s->hp, 2) != LF_OK || lf_segqueue_init(&s->segqueue, &s->hp, SEGMENT_CAPACITY) != LF_OK) {
+        fprintf(stderr, "bench: lf_segqueue_init failed\n");
+        exit(2);
+    }
+}
+
+BENCH_INLINE void lfsq_destroy(pc_state *s)
+{
+    lf_segqueue_destroy(&s->segqueue);
+    lf_hp_domain_destroy(&s->hp);
+}
+
+BENCH_INLINE bool lfsq_enqueue(pc_state *s, void *ctx, void *v)
+{
+    if (lf_segqueue_enqueue(&s->segqueue, (lf_hp_rec *)ctx, v) != LF_OK) {
+        fprintf(stderr, "bench: lf_segqueue_enqueue failed\n");
+        exit(2);
+    }
+    return true;
+}
+
+BENCH_INLINE bool lfsq_dequeue(pc_state *s, void *ctx, void **v)
+{
+    return lf_segqueue_dequeue(&s->segqueue, (lf_hp_rec *)ctx, v) == LF_OK;
+}
+
 /* mutex: a linked list under a pthread mutex */
-PC_INLINE void mutexq_init(pc_state *s)
+BENCH_INLINE void mutexq_init(pc_state *s)
 {
     pthread_mutex_init(&s->lock, NULL);
 }
 
-PC_INLINE void mutexq_destroy(pc_state *s)
+BENCH_INLINE void mutexq_destroy(pc_state *s)
 {
     pthread_mutex_destroy(&s->lock);
 }
 
-PC_INLINE bool mutexq_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool mutexq_enqueue(pc_state *s, void *ctx, void *v)
 {
     (void)ctx;
     mutexq_node *n = (mutexq_node *)xmalloc(sizeof *n);
@@ -341,7 +373,7 @@ PC_INLINE bool mutexq_enqueue(pc_state *s, void *ctx, void *v)
     return true;
 }
 
-PC_INLINE bool mutexq_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool mutexq_dequeue(pc_state *s, void *ctx, void **v)
 {
     (void)ctx;
     pthread_mutex_lock(&s->lock);
@@ -360,19 +392,19 @@ PC_INLINE bool mutexq_dequeue(pc_state *s, void *ctx, void **v)
 }
 
 /* mutex_ring: a bounded array ring under a pthread mutex */
-PC_INLINE void mring_init(pc_state *s)
+BENCH_INLINE void mring_init(pc_state *s)
 {
     pthread_mutex_init(&s->lock, NULL);
-    s->slots = (void **)bench_alloc(LF_CACHELINE, CAPACITY * sizeof *s->slots);
+    s->slots = (void **)harness_alloc(LF_CACHELINE, CAPACITY * sizeof *s->slots);
 }
 
-PC_INLINE void mring_destroy(pc_state *s)
+BENCH_INLINE void mring_destroy(pc_state *s)
 {
     pthread_mutex_destroy(&s->lock);
     free(s->slots);
 }
 
-PC_INLINE bool mring_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool mring_enqueue(pc_state *s, void *ctx, void *v)
 {
     (void)ctx;
     pthread_mutex_lock(&s->lock);
@@ -383,7 +415,7 @@ PC_INLINE bool mring_enqueue(pc_state *s, void *ctx, void *v)
     return room;
 }
 
-PC_INLINE bool mring_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool mring_dequeue(pc_state *s, void *ctx, void **v)
 {
     (void)ctx;
     pthread_mutex_lock(&s->lock);
@@ -395,48 +427,48 @@ PC_INLINE bool mring_dequeue(pc_state *s, void *ctx, void **v)
 }
 
 /* Concurrency Kit ck_ring: size CAPACITY, so it holds CAPACITY - 1 values */
-PC_INLINE void ckring_init(pc_state *s)
+BENCH_INLINE void ckring_init(pc_state *s)
 {
     ck_ring_init(&s->ck, CAPACITY);
-    s->ck_buffer = (ck_ring_buffer_t *)bench_alloc(LF_CACHELINE, CAPACITY * sizeof *s->ck_buffer);
+    s->ck_buffer = (ck_ring_buffer_t *)harness_alloc(LF_CACHELINE, CAPACITY * sizeof *s->ck_buffer);
 }
 
-PC_INLINE void ckring_destroy(pc_state *s)
+BENCH_INLINE void ckring_destroy(pc_state *s)
 {
     free(s->ck_buffer);
 }
 
-PC_INLINE bool ckspsc_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool ckspsc_enqueue(pc_state *s, void *ctx, void *v)
 {
     (void)ctx;
     return ck_ring_enqueue_spsc(&s->ck, s->ck_buffer, v);
 }
 
-PC_INLINE bool ckspsc_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool ckspsc_dequeue(pc_state *s, void *ctx, void **v)
 {
     (void)ctx;
     return ck_ring_dequeue_spsc(&s->ck, s->ck_buffer, v);
 }
 
-PC_INLINE bool ckmpmc_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool ckmpmc_enqueue(pc_state *s, void *ctx, void *v)
 {
     (void)ctx;
     return ck_ring_enqueue_mpmc(&s->ck, s->ck_buffer, v);
 }
 
-PC_INLINE bool ckmpmc_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool ckmpmc_dequeue(pc_state *s, void *ctx, void **v)
 {
     (void)ctx;
     return ck_ring_dequeue_mpmc(&s->ck, s->ck_buffer, v);
 }
 
 /* Concurrency Kit ck_fifo_spsc: the producer recycles nodes the consumer has passed */
-PC_INLINE void ckfifo_init(pc_state *s)
+BENCH_INLINE void ckfifo_init(pc_state *s)
 {
     ck_fifo_spsc_init(&s->ck_fifo, (ck_fifo_spsc_entry_t *)xmalloc(sizeof(ck_fifo_spsc_entry_t)));
 }
 
-PC_INLINE void ckfifo_destroy(pc_state *s)
+BENCH_INLINE void ckfifo_destroy(pc_state *s)
 {
     ck_fifo_spsc_entry_t *e, *next;
     ck_fifo_spsc_deinit(&s->ck_fifo, &e); /* the oldest node: every node follows it */
@@ -446,7 +478,7 @@ PC_INLINE void ckfifo_destroy(pc_state *s)
     }
 }
 
-PC_INLINE bool ckfifo_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool ckfifo_enqueue(pc_state *s, void *ctx, void *v)
 {
     (void)ctx;
     ck_fifo_spsc_entry_t *e = ck_fifo_spsc_recycle(&s->ck_fifo);
@@ -456,24 +488,24 @@ PC_INLINE bool ckfifo_enqueue(pc_state *s, void *ctx, void *v)
     return true;
 }
 
-PC_INLINE bool ckfifo_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool ckfifo_dequeue(pc_state *s, void *ctx, void **v)
 {
     (void)ctx;
     return ck_fifo_spsc_dequeue(&s->ck_fifo, v);
 }
 
 /* liburcu wfcqueue: no dequeue lock with one consumer, its lock with several */
-PC_INLINE void wfcq_init(pc_state *s)
+BENCH_INLINE void wfcq_init(pc_state *s)
 {
     cds_wfcq_init(&s->wfcq_head, &s->wfcq_tail);
 }
 
-PC_INLINE void wfcq_destroy(pc_state *s)
+BENCH_INLINE void wfcq_destroy(pc_state *s)
 {
     cds_wfcq_destroy(&s->wfcq_head, &s->wfcq_tail);
 }
 
-PC_INLINE bool wfcq_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool wfcq_enqueue(pc_state *s, void *ctx, void *v)
 {
     (void)ctx;
     wfcq_item *it = (wfcq_item *)xmalloc(sizeof *it);
@@ -483,7 +515,7 @@ PC_INLINE bool wfcq_enqueue(pc_state *s, void *ctx, void *v)
     return true;
 }
 
-PC_INLINE bool wfcq_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool wfcq_dequeue(pc_state *s, void *ctx, void **v)
 {
     (void)ctx;
     struct cds_wfcq_node *n = s->nc == 1 ? __cds_wfcq_dequeue_blocking(&s->wfcq_head, &s->wfcq_tail)
@@ -503,12 +535,12 @@ static void rculfq_free(struct rcu_head *h)
     free(lf_container_of(h, rculfq_item, rcu));
 }
 
-PC_INLINE void rculfq_init(pc_state *s)
+BENCH_INLINE void rculfq_init(pc_state *s)
 {
     cds_lfq_init_rcu(&s->rculfq, call_rcu);
 }
 
-PC_INLINE void rculfq_destroy(pc_state *s)
+BENCH_INLINE void rculfq_destroy(pc_state *s)
 {
     rcu_register_thread();
     if (cds_lfq_destroy_rcu(&s->rculfq) != 0)
@@ -517,21 +549,21 @@ PC_INLINE void rculfq_destroy(pc_state *s)
     rcu_unregister_thread();
 }
 
-PC_INLINE void *rculfq_begin(pc_state *s)
+BENCH_INLINE void *rculfq_begin(pc_state *s)
 {
     (void)s;
     rcu_register_thread();
     return NULL;
 }
 
-PC_INLINE void rculfq_end(pc_state *s, void *ctx)
+BENCH_INLINE void rculfq_end(pc_state *s, void *ctx)
 {
     (void)s;
     (void)ctx;
     rcu_unregister_thread();
 }
 
-PC_INLINE bool rculfq_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool rculfq_enqueue(pc_state *s, void *ctx, void *v)
 {
     (void)ctx;
     rculfq_item *it = (rculfq_item *)xmalloc(sizeof *it);
@@ -543,7 +575,7 @@ PC_INLINE bool rculfq_enqueue(pc_state *s, void *ctx, void *v)
     return true;
 }
 
-PC_INLINE bool rculfq_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool rculfq_dequeue(pc_state *s, void *ctx, void **v)
 {
     (void)ctx;
     rcu_read_lock();
@@ -558,7 +590,7 @@ PC_INLINE bool rculfq_dequeue(pc_state *s, void *ctx, void **v)
 }
 
 /* timer_only (queue_latency): no queue; enqueue succeeds, dequeue finds nothing; no check */
-PC_INLINE bool timer_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool timer_enqueue(pc_state *s, void *ctx, void *v)
 {
     (void)s;
     (void)ctx;
@@ -566,7 +598,7 @@ PC_INLINE bool timer_enqueue(pc_state *s, void *ctx, void *v)
     return true;
 }
 
-PC_INLINE bool timer_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool timer_dequeue(pc_state *s, void *ctx, void **v)
 {
     (void)s;
     (void)ctx;
@@ -578,6 +610,8 @@ static const pc_ops ring_ops = {true, any_config, ring_init, ring_destroy, no_co
                     spsc_ops = {true, one_to_one, spsc_init, spsc_destroy, no_context, no_end, spsc_enqueue, spsc_dequeue},
                     mpsc_ops = {false, one_consumer, mpsc_init, nothing, no_context, no_end, mpsc_enqueue, mpsc_dequeue},
                     lfq_ops = {false, any_config, lfq_init, lfq_destroy, lfq_begin, lfq_end, lfq_enqueue, lfq_dequeue},
+                    lfsq_ops = {false, any_config, lfsq_init, lfsq_destroy, lfq_begin, lfq_end, lfsq_enqueue,
+                                lfsq_dequeue},
                     mutexq_ops = {false, any_config, mutexq_init, mutexq_destroy, no_context, no_end, mutexq_enqueue,
                                   mutexq_dequeue},
                     mring_ops = {true, any_config, mring_init, mring_destroy, no_context, no_end, mring_enqueue,
@@ -597,13 +631,13 @@ static const pc_ops ring_ops = {true, any_config, ring_init, ring_destroy, no_co
 /* ---- the loops ----------------------------------------------------------- */
 
 /* latency: every thread is a producer and a consumer. */
-PC_INLINE void *common_setup(const pc_ops *ops, unsigned nthreads, bool latency)
+BENCH_INLINE void *common_setup(const pc_ops *ops, unsigned nthreads, bool latency)
 {
     unsigned n = bench_threads_of(nthreads);
     unsigned np = latency ? n : bench_producers(nthreads), nc = latency ? n : bench_consumers(nthreads);
     if (n > MAX_THREADS || np > MAX_PRODUCERS || nc == 0 || !ops->applies(np, nc))
         return BENCH_SKIP;
-    pc_state *s = (pc_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    pc_state *s = (pc_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     s->nthreads = n;
     s->np = np;
     s->nc = nc;
@@ -612,7 +646,7 @@ PC_INLINE void *common_setup(const pc_ops *ops, unsigned nthreads, bool latency)
 }
 
 /* Enqueue v, spinning while full; false if the trial ended first. */
-PC_INLINE bool put(const pc_ops *ops, pc_state *s, void *ctx, void *v, const atomic_bool *stop)
+BENCH_INLINE bool put(const pc_ops *ops, pc_state *s, void *ctx, void *v, const atomic_bool *stop)
 {
     while (!ops->enqueue(s, ctx, v)) {
         if (!bench_running(stop))
@@ -623,7 +657,7 @@ PC_INLINE bool put(const pc_ops *ops, pc_state *s, void *ctx, void *v, const ato
 }
 
 /* prodcons: tid < np produces, the rest consume; returns the values this consumer delivered. */
-PC_INLINE uint64_t prodcons_run(const pc_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
+BENCH_INLINE uint64_t prodcons_run(const pc_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
 {
     pc_state *s = (pc_state *)p;
     bench_value_log *l = &s->logs[tid];
@@ -664,23 +698,23 @@ PC_INLINE uint64_t prodcons_run(const pc_ops *ops, void *p, unsigned tid, const 
 }
 
 /* queue_latency: enqueue(own value); dequeue(), each timed; returns the single operations. */
-PC_INLINE uint64_t timed_run(const pc_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
+BENCH_INLINE uint64_t timed_run(const pc_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
 {
     pc_state *s = (pc_state *)p;
     bench_value_log *l = &s->logs[tid];
-    bench_hist *h = (bench_hist *)bench_alloc(64, sizeof *h);
+    bench_hist *h = (bench_hist *)harness_alloc(64, sizeof *h);
     void *ctx = ops->begin(s);
-    uint64_t n = 0, last = bench_now_ns();
+    uint64_t n = 0, last = harness_now_ns();
     while (bench_running(stop)) {
         for (int i = 0; i < BATCH; i++) {
             if (!put(ops, s, ctx, bench_value(tid, l->produced), stop))
                 break; /* cannot happen: at most one value per thread is queued */
             l->produced++;
-            uint64_t t = bench_now_ns();
+            uint64_t t = harness_now_ns();
             bench_hist_add(h, t - last);
             void *v;
             bool got = ops->dequeue(s, ctx, &v);
-            last = bench_now_ns();
+            last = harness_now_ns();
             bench_hist_add(h, last - t);
             if (got)
                 bench_value_log_add(l, s->np, v);
@@ -696,7 +730,7 @@ PC_INLINE uint64_t timed_run(const pc_ops *ops, void *p, unsigned tid, const ato
 }
 
 /* After the trial (quiescent): drain on this thread, then the verdict. */
-PC_INLINE const char *drained_check(const pc_ops *ops, void *p)
+BENCH_INLINE const char *drained_check(const pc_ops *ops, void *p)
 {
     pc_state *s = (pc_state *)p;
     void *ctx = ops->begin(s), *v;
@@ -707,7 +741,7 @@ PC_INLINE const char *drained_check(const pc_ops *ops, void *p)
 }
 
 /* Teardown: whatever is still queued (a failed check stops nothing) goes, then the structure. */
-PC_INLINE void drained_teardown(const pc_ops *ops, void *p)
+BENCH_INLINE void drained_teardown(const pc_ops *ops, void *p)
 {
     pc_state *s = (pc_state *)p;
     void *ctx = ops->begin(s), *v;
@@ -752,6 +786,7 @@ PC_ENTRY_FNS(ring)
 PC_ENTRY_FNS(spsc)
 PC_ENTRY_FNS(mpsc)
 PC_ENTRY_FNS(lfq)
+PC_ENTRY_FNS(lfsq)
 PC_ENTRY_FNS(mutexq)
 PC_ENTRY_FNS(mring)
 PC_ENTRY_FNS(ckspsc)
@@ -779,6 +814,7 @@ static const bench_entry prodcons_entries[] = {
     {"urcu_wfcq", wfcq_setup, wfcq_run, wfcq_check, wfcq_teardown},
     {"urcu_lfq", rculfq_setup, rculfq_run, rculfq_check, rculfq_teardown},
     {"lf_queue", lfq_setup, lfq_run, lfq_check, lfq_teardown},
+    {"lf_segqueue", lfsq_setup, lfsq_run, lfsq_check, lfsq_teardown},
     {"lf_mpsc", mpsc_setup, mpsc_run, mpsc_check, mpsc_teardown},
     {"lf_spsc", spsc_setup, spsc_run, spsc_check, spsc_teardown},
     {"lf_ring", ring_setup, ring_run, ring_check, ring_teardown},

@@ -1,7 +1,8 @@
 /* Unit tests: lfkit/counter.h */
 #include <lfkit/counter.h>
 
-#include "test_util.h"
+#include <criterion/criterion.h>
+#include "../harness/harness.h"
 
 #include <stdalign.h>
 
@@ -104,6 +105,21 @@ Test(sharded_counter, add_owned_adds_to_its_slot_without_rmw)
     lf_sharded_counter_destroy(&c);
 }
 
+Test(sharded_counter, shard_maps_like_add_and_takes_owned_adds)
+{
+    lf_sharded_counter c = {NULL, 0};
+    cr_assert_eq(lf_sharded_counter_init(&c, 3), LF_OK);
+    cr_assert_eq(lf_sharded_counter_shard(&c, 1), &c.slots[1]);
+    cr_assert_eq(lf_sharded_counter_shard(&c, 7), &c.slots[1]); /* 7 mod 3 */
+    lf_padded_counter *mine = lf_sharded_counter_shard(&c, 2);
+    for (int i = 0; i < 1000; i++)
+        lf_padded_counter_add_owned(mine, 2);
+    lf_sharded_counter_add(&c, 5, 1); /* shard 2 again, after the owner is done */
+    cr_assert_eq(lf_padded_counter_load(mine), 2001);
+    cr_assert_eq(lf_sharded_counter_sum(&c), 2001);
+    lf_sharded_counter_destroy(&c);
+}
+
 Test(sharded_counter, slots_are_cache_line_aligned)
 {
     lf_sharded_counter c = {NULL, 0};
@@ -139,13 +155,13 @@ static void add_all(void *arg, unsigned index)
 
 Test(counter, concurrent_totals_are_exact, .timeout = 60)
 {
-    counters *c = (counters *)test_aligned_calloc(LF_CACHELINE, sizeof *c);
+    counters *c = (counters *)harness_alloc(LF_CACHELINE, sizeof *c);
     lf_counter_init(&c->plain, 0);
     lf_counter_init(&c->cas, 0);
     lf_counter_init(&c->user_cas, 0);
     lf_padded_counter_init(&c->padded, 0);
     cr_assert_eq(lf_sharded_counter_init(&c->sharded, THREADS), LF_OK);
-    test_run_threads(THREADS, add_all, c);
+    harness_run_threads(THREADS, add_all, c);
     uint64_t n = (uint64_t)THREADS * ADDS_PER_THREAD;
     cr_assert_eq(lf_counter_load(&c->plain), n);
     cr_assert_eq(lf_counter_load(&c->cas), 2 * n);

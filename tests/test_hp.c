@@ -3,7 +3,8 @@
 
 #include <lfkit/hp.h>
 
-#include "test_util.h"
+#include <criterion/criterion.h>
+#include "../harness/harness.h"
 
 /* A retirable object that counts how often it was reclaimed. */
 typedef struct tracked {
@@ -536,7 +537,7 @@ Test(hp, concurrent_protect_and_retire, .timeout = 30)
     static mt_shared s;
     cr_assert_eq(lf_hp_domain_init(&s.d, 2), LF_OK);
     atomic_store(&s.current, (void *)mt_new(&s));
-    test_run_threads(MT_THREADS, mt_thread, &s);
+    harness_run_threads(MT_THREADS, mt_thread, &s);
     lf_hp_rec *w = lf_hp_rec_acquire(&s.d);
     mt_obj *last = (mt_obj *)atomic_load(&s.current);
     lf_hp_retire(w, &last->hp, last, mt_reclaim);
