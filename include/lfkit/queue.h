@@ -59,15 +59,18 @@
  * order (lf_queue_destroy, then lf_hp_domain_destroy) requires.
  *
  * Bound.  Besides the nodes holding queued values, q's nodes are: the
- * dummy, at most LF_QUEUE_BATCH in the spare slot, one per enqueue in
- * progress, and the nodes the domain's records hold: per record at most
- * LF_HP_CACHE_MAX cached (a hand-over in progress holds up to
+ * dummy; at most LF_QUEUE_BATCH in the spare slot; per enqueue in
+ * progress its new node or a batch it took from the slot and is moving into
+ * its cache (at most LF_QUEUE_BATCH); per dequeue in progress the old dummy
+ * until it is retired; and what the domain's records hold: per record at
+ * most LF_HP_CACHE_MAX cached (a hand-over in progress holds up to
  * LF_QUEUE_BATCH of them outside the cache) and at most max(2H, 64) + H
- * retired (hp.h; H = lf_hp_domain_hazards).  With n records in the domain
- * that is at most 1 + LF_QUEUE_BATCH + (enqueues in progress)
- *   + n x (LF_HP_CACHE_MAX + max(2H, 64) + H)
- * nodes beyond those queued; records are reused (lf_hp_rec_acquire), so n
- * is the largest number of threads that held one at a time.
+ * retired (hp.h; H = lf_hp_domain_hazards).  With n records, E enqueues
+ * and D dequeues in progress that is at most
+ *   1 + LF_QUEUE_BATCH x (1 + E) + D + n x (LF_HP_CACHE_MAX + max(2H, 64) + H)
+ * nodes beyond those queued, shared by every queue of the domain: nothing
+ * grows with the number of values that went through.  Records are reused
+ * (lf_hp_rec_acquire), so n is the most threads that held one at a time.
  *
  * Memory orders (each access below names its pair):
  * - the link CAS on last->next is release: it publishes the new node's
