@@ -39,6 +39,8 @@ Test(queue, is_cache_aligned)
     cr_assert_eq(_Alignof(lf_queue), LF_CACHELINE);
     cr_assert_geq(offsetof(lf_queue, tail) - offsetof(lf_queue, head), LF_CACHELINE,
                   "head and tail share a cache line");
+    cr_assert_geq(offsetof(lf_queue, spare) - offsetof(lf_queue, tail), LF_CACHELINE,
+                  "tail and the spare slot share a cache line");
 }
 
 Test(queue, init_rejects_bad_input)
