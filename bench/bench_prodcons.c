@@ -19,6 +19,9 @@
  *    as the others it holds one value fewer (1023, not 1024);
  *  - ck_fifo_spsc: Concurrency Kit's unbounded SPSC list, 1P1C, the
  *    producer reusing nodes through ck_fifo_spsc_recycle;
+ *  - ck_hp_fifo: Concurrency Kit's Michael-Scott queue with its hazard
+ *    pointers (ck_hp, 2 slots, threshold 64), a record per thread: lf_queue's
+ *    closest counterpart;
  *  - urcu_wfcq: liburcu's wfcqueue (wait-free enqueue); with C = 1 its
  *    single-consumer dequeue without the dequeue lock
  *    (__cds_wfcq_dequeue_blocking), with C > 1 the locked one
@@ -27,13 +30,15 @@
  *    through call_rcu).
  * Every bounded entry has CAPACITY places.  A producer finding its ring
  * full spins (lf_cpu_relax) until there is room or the trial ends.  The
- * unbounded entries (lf_mpsc, lf_queue, lf_segqueue, mutex, ck_fifo_spsc, urcu_wfcq, urcu_lfq)
+ * unbounded entries (lf_mpsc, lf_queue, lf_segqueue, mutex, ck_fifo_spsc, ck_hp_fifo, urcu_wfcq,
+ * urcu_lfq)
  * hold back instead: after each batch of BATCH enqueues a producer waits
  * while more than CAPACITY values are queued (two shared counters, added
  * to once per batch), so every entry runs with about the same backlog.
  * Node-based entries malloc a node per enqueue and the consumer frees it,
- * except lf_queue (its hazard record's cache), ck_fifo_spsc (recycled) and
- * lf_segqueue (no node per value; a segment is allocated when one fills).
+ * except lf_queue (record caches, refilled across records through the
+ * queue's spare batch), ck_fifo_spsc (recycled) and lf_segqueue (no node
+ * per value; a segment is allocated when one fills).
  *
  * queue_latency: every thread repeats enqueue(its next value); dequeue()
  * on one shared queue, each operation timed on its own (one harness_now_ns
@@ -55,6 +60,7 @@
 #include "value_log.h"
 
 #include <ck_fifo.h>
+#include <ck_hp_fifo.h>
 #include <ck_ring.h>
 #include <lfkit/mpsc.h>
 #include <lfkit/queue.h>
@@ -68,7 +74,8 @@
 #include <urcu/rculfqueue.h>
 #include <urcu/wfcqueue.h>
 
-enum { CAPACITY = 1024, SEGMENT_CAPACITY = 4 * CAPACITY, BATCH = 64, MAX_PRODUCERS = 16, MAX_THREADS = 32 };
+enum { CAPACITY = 1024, SEGMENT_CAPACITY = 4 * CAPACITY, BATCH = 64, MAX_PRODUCERS = 16, MAX_THREADS = 32,
+       CK_HP_THRESHOLD = 64, CK_HP_RECORDS = MAX_THREADS + 2 /* a trial's threads, the drain, the teardown */ };
 
 /* ---- accounting ---------------------------------------------------------- */
 
@@ -112,6 +119,11 @@ typedef struct pc_state {
     LF_CACHE_ALIGNED ck_ring_t ck;
     ck_ring_buffer_t *ck_buffer; /* CAPACITY */
     LF_CACHE_ALIGNED ck_fifo_spsc_t ck_fifo;
+    LF_CACHE_ALIGNED ck_hp_fifo_t ck_hp_fifo;
+    ck_hp_t ck_hp;
+    ck_hp_record_t *ck_hp_records; /* CK_HP_RECORDS, handed out by begin */
+    void **ck_hp_pointers;         /* a cache line of hazards per record */
+    _Atomic(unsigned) ck_hp_used;
     LF_CACHE_ALIGNED struct cds_lfq_queue_rcu rculfq;
     LF_CACHE_ALIGNED struct cds_wfcq_head wfcq_head;
     LF_CACHE_ALIGNED struct cds_wfcq_tail wfcq_tail;
@@ -494,6 +506,71 @@ BENCH_INLINE bool ckfifo_dequeue(pc_state *s, void *ctx, void **v)
     return ck_fifo_spsc_dequeue(&s->ck_fifo, v);
 }
 
+/* Concurrency Kit ck_hp_fifo: a record per begin (never reused within a trial) */
+static void ckhp_free_node(void *p)
+{
+    free(p);
+}
+
+BENCH_INLINE void ckhp_init(pc_state *s)
+{
+    ck_hp_init(&s->ck_hp, 2, CK_HP_THRESHOLD, ckhp_free_node);
+    s->ck_hp_records = (ck_hp_record_t *)harness_alloc(LF_CACHELINE, CK_HP_RECORDS * sizeof(ck_hp_record_t));
+    s->ck_hp_pointers = (void **)harness_alloc(LF_CACHELINE, (size_t)CK_HP_RECORDS * LF_CACHELINE);
+    ck_hp_fifo_init(&s->ck_hp_fifo, (ck_hp_fifo_entry_t *)xmalloc(sizeof(ck_hp_fifo_entry_t)));
+}
+
+BENCH_INLINE void ckhp_destroy(pc_state *s)
+{
+    /* relaxed: quiescent */
+    unsigned used = atomic_load_explicit(&s->ck_hp_used, memory_order_relaxed);
+    for (unsigned i = 0; i < used; i++) {
+        ck_hp_purge(&s->ck_hp_records[i]);
+        ck_hp_unregister(&s->ck_hp_records[i]);
+    }
+    ck_hp_fifo_entry_t *stub;
+    ck_hp_fifo_deinit(&s->ck_hp_fifo, &stub); /* drained: only the stub is left */
+    free(stub);
+    free(s->ck_hp_records);
+    free(s->ck_hp_pointers);
+}
+
+BENCH_INLINE void *ckhp_begin(pc_state *s)
+{
+    /* relaxed: only hands out distinct indices; ck_hp_register publishes the record */
+    unsigned i = atomic_fetch_add_explicit(&s->ck_hp_used, 1, memory_order_relaxed);
+    if (i >= CK_HP_RECORDS) {
+        fprintf(stderr, "bench: out of ck_hp records\n");
+        exit(2);
+    }
+    ck_hp_register(&s->ck_hp, &s->ck_hp_records[i],
+                   s->ck_hp_pointers + (size_t)i * (LF_CACHELINE / sizeof(void *)));
+    return &s->ck_hp_records[i];
+}
+
+BENCH_INLINE void ckhp_end(pc_state *s, void *ctx)
+{
+    (void)s;
+    ck_hp_clear((ck_hp_record_t *)ctx);
+}
+
+BENCH_INLINE bool ckhp_enqueue(pc_state *s, void *ctx, void *v)
+{
+    ck_hp_fifo_entry_t *e = (ck_hp_fifo_entry_t *)xmalloc(sizeof *e);
+    ck_hp_fifo_enqueue_mpmc((ck_hp_record_t *)ctx, &s->ck_hp_fifo, e, v);
+    return true;
+}
+
+BENCH_INLINE bool ckhp_dequeue(pc_state *s, void *ctx, void **v)
+{
+    ck_hp_record_t *r = (ck_hp_record_t *)ctx;
+    ck_hp_fifo_entry_t *garbage = ck_hp_fifo_dequeue_mpmc(r, &s->ck_hp_fifo, v);
+    if (garbage == NULL)
+        return false;
+    ck_hp_free(r, &garbage->hazard, garbage, garbage);
+    return true;
+}
+
 /* liburcu wfcqueue: no dequeue lock with one consumer, its lock with several */
 BENCH_INLINE void wfcq_init(pc_state *s)
 {
@@ -622,6 +699,8 @@ static const pc_ops ring_ops = {true, any_config, ring_init, ring_destroy, no_co
                                   ckmpmc_dequeue},
                     ckfifo_ops = {false, one_to_one, ckfifo_init, ckfifo_destroy, no_context, no_end, ckfifo_enqueue,
                                   ckfifo_dequeue},
+                    ckhp_ops = {false, any_config, ckhp_init, ckhp_destroy, ckhp_begin, ckhp_end, ckhp_enqueue,
+                                ckhp_dequeue},
                     wfcq_ops = {false, any_config, wfcq_init, wfcq_destroy, no_context, no_end, wfcq_enqueue,
                                 wfcq_dequeue},
                     rculfq_ops = {false, any_config, rculfq_init, rculfq_destroy, rculfq_begin, rculfq_end,
@@ -792,6 +871,7 @@ PC_ENTRY_FNS(mring)
 PC_ENTRY_FNS(ckspsc)
 PC_ENTRY_FNS(ckmpmc)
 PC_ENTRY_FNS(ckfifo)
+PC_ENTRY_FNS(ckhp)
 PC_ENTRY_FNS(wfcq)
 PC_ENTRY_FNS(rculfq)
 PC_TIMED_FNS(ring)
@@ -811,6 +891,7 @@ static const bench_entry prodcons_entries[] = {
     {"ck_ring_spsc", ckspsc_setup, ckspsc_run, ckspsc_check, ckspsc_teardown},
     {"ck_ring_mpmc", ckmpmc_setup, ckmpmc_run, ckmpmc_check, ckmpmc_teardown},
     {"ck_fifo_spsc", ckfifo_setup, ckfifo_run, ckfifo_check, ckfifo_teardown},
+    {"ck_hp_fifo", ckhp_setup, ckhp_run, ckhp_check, ckhp_teardown},
     {"urcu_wfcq", wfcq_setup, wfcq_run, wfcq_check, wfcq_teardown},
     {"urcu_lfq", rculfq_setup, rculfq_run, rculfq_check, rculfq_teardown},
     {"lf_queue", lfq_setup, lfq_run, lfq_check, lfq_teardown},

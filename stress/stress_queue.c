@@ -10,8 +10,18 @@
  * records and their retired nodes change hands, and check the retired
  * count bound after every dequeue.  At the end the queue is empty and the
  * domain destroy frees everything (ASan's leak check sees the rest).
- * Consumers never enqueue, so once their record caches are full every
- * dequeued node is freed: ASan sees any read of a reclaimed node.
+ * Consumers never enqueue, so their safe nodes reach the producers only
+ * through the queue's spare batches, and whenever the producers fall behind
+ * the consumers' caches overflow and nodes are freed: ASan sees any read of
+ * a reclaimed node, TSan any reuse not ordered after a reader's last access.
+ *
+ * queue_node_bound: 1P1C, both sides releasing and reacquiring their
+ * records now and then; every allocation of this file goes through a
+ * counting LF_MALLOC, and the consumer checks after every few dequeues that
+ * the live allocations exceed the values possibly queued by no more than
+ * queue.h's bound (plus each record and its scan array), so nodes held
+ * beyond the queued ones stay bounded over the whole run; the note reports
+ * allocations per value (node reuse across records).
  *
  * queue_pairs: every thread enqueues a value, then dequeues one, so dequeued
  * nodes come back through each thread's record cache into its concurrent
@@ -30,10 +40,37 @@
  * lf_stack_pop_hp, retiring with free() as reclaim: conservation of ids
  * (count, sum, sum of squares) and exactly-once reclamation.
  */
+#include <stdatomic.h>
+#include <stdlib.h>
+
+/* Every lfkit allocation of this file, counted (queue_node_bound). */
+static _Atomic(long) queue_live_blocks, queue_alloc_calls;
+
+static void *queue_counted(void *p)
+{
+    if (p != NULL) {
+        /* relaxed: counters; queue_node_bound's reads are ordered by its
+         * seq_cst progress counters (queue_check_nodes) */
+        atomic_fetch_add_explicit(&queue_live_blocks, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&queue_alloc_calls, 1, memory_order_relaxed);
+    }
+    return p;
+}
+
+static void queue_counted_free(void *p)
+{
+    if (p != NULL)
+        atomic_fetch_sub_explicit(&queue_live_blocks, 1, memory_order_relaxed);
+    free(p);
+}
+
+#define LF_MALLOC(size) queue_counted(malloc(size))
+#define LF_ALIGNED_ALLOC(align, size) queue_counted(aligned_alloc((align), (size)))
+#define LF_FREE(p) queue_counted_free(p)
+
 #include "stress.h"
 
 #include <lfkit/queue.h>
-#include <stdlib.h>
 
 /* Largest retired count the contract allows for a domain with h hazards. */
 static size_t retired_bound(const lf_hp_domain *d)
@@ -56,6 +93,9 @@ typedef struct queue_run {
     stress_report *r;
     unsigned producers;
     bool pairs;                         /* every thread enqueues, then dequeues */
+    bool check_nodes;                   /* queue_node_bound: count and check live nodes */
+    _Atomic(uint64_t) enqueues_started; /* check_nodes: before each enqueue */
+    _Atomic(uint64_t) dequeues_done;    /* check_nodes: after each successful dequeue */
     _Atomic(unsigned) producers_done;
     _Atomic(bool) abort;
     _Atomic(uint64_t) enqueued;         /* in batches of QUEUE_BATCH: backlog control only */
@@ -76,6 +116,39 @@ static void *queue_value(unsigned producer, uint64_t seq)
     return (void *)(uintptr_t)((uint64_t)producer << QUEUE_SEQ_SHIFT | seq);
 }
 
+/*
+ * queue.h's bound on nodes held beyond the queued ones, with one enqueue
+ * and one dequeue in progress, plus two allocations per record (the record
+ * and its scan array).
+ */
+static long queue_held_bound(const lf_hp_domain *d)
+{
+    size_t h = lf_hp_domain_hazards(d), records = h / 2;
+    size_t per_record = LF_HP_CACHE_MAX + lf_hp_scan_threshold(h) + h + 2;
+    return (long)(1 + LF_QUEUE_BATCH + LF_QUEUE_BATCH + 1 + records * per_record);
+}
+
+/*
+ * Live allocations <= values possibly queued + the bound.  Reads done,
+ * then live, then started (seq_cst, as are the progress counters' updates):
+ * at the moment live is read, at most started - done values are queued
+ * (started only grows after, done was read before).  The bound grows with
+ * H, which is read last.
+ */
+static bool queue_check_nodes(queue_run *s)
+{
+    uint64_t done = atomic_load(&s->dequeues_done);
+    long live = atomic_load(&queue_live_blocks);
+    uint64_t started = atomic_load(&s->enqueues_started);
+    long bound = queue_held_bound(&s->d);
+    if (live <= (long)(started - done) + bound)
+        return true;
+    atomic_store(&s->abort, true);
+    return stress_fail(s->r, "%ld allocations live with at most %llu values queued: %ld held, bound %ld",
+                       live, (unsigned long long)(started - done),
+                       live - (long)(started - done), bound);
+}
+
 static void queue_producer(queue_run *s, unsigned p)
 {
     lf_hp_rec *rec = lf_hp_rec_acquire(&s->d);
@@ -86,12 +159,18 @@ static void queue_producer(queue_run *s, unsigned p)
         return;
     }
     uint64_t seq = 0;
-    while (stress_running(s->r) && seq < QUEUE_MAX_PER_PRODUCER) {
+    while (rec != NULL && stress_running(s->r) && seq < QUEUE_MAX_PER_PRODUCER) {
+        if (s->check_nodes)
+            atomic_fetch_add(&s->enqueues_started, 1);
         lf_status st = lf_queue_enqueue(&s->q, rec, queue_value(p, seq));
         if (st != LF_OK) {
             stress_fail(s->r, "enqueue returned %d", (int)st);
             atomic_store(&s->abort, true);
             break;
+        }
+        if (s->check_nodes && (seq + 1) % QUEUE_REC_CHURN == 0) {
+            lf_hp_rec_release(rec);
+            rec = lf_hp_rec_acquire(&s->d);
         }
         if (++seq % QUEUE_BATCH == 0) {
             stress_count(s->r, QUEUE_BATCH);
@@ -102,6 +181,10 @@ static void queue_producer(queue_run *s, unsigned p)
                    stress_running(s->r) && !atomic_load_explicit(&s->abort, memory_order_relaxed))
                 sched_yield();
         }
+    }
+    if (rec == NULL) {
+        stress_fail(s->r, "lf_hp_rec_acquire failed");
+        atomic_store(&s->abort, true);
     }
     s->produced[p] = seq;
     lf_hp_rec_release(rec);
@@ -161,6 +244,11 @@ static void queue_consumer(queue_run *s)
             if (finished)
                 break;
             continue;
+        }
+        if (s->check_nodes) {
+            atomic_fetch_add(&s->dequeues_done, 1);
+            if (n % 16 == 0 && !queue_check_nodes(s))
+                break;
         }
         if (++n % QUEUE_BATCH == 0)
             atomic_fetch_add_explicit(&s->dequeued, QUEUE_BATCH, memory_order_relaxed);
@@ -225,14 +313,18 @@ static void queue_worker(void *arg, unsigned index)
         queue_consumer(s);
 }
 
-/* producers + consumers threads; consumers == 0: producers threads doing pairs */
+/* producers + consumers threads; consumers == 0: producers threads doing
+ * pairs; check_nodes: queue_node_bound's checks (and producer record churn) */
 static bool queue_scenario(const stress_opts *o, stress_report *r, unsigned producers,
-                           unsigned consumers)
+                           unsigned consumers, bool check_nodes)
 {
     queue_run *s = (queue_run *)harness_alloc(LF_CACHELINE, sizeof *s);
     s->r = r;
     s->producers = producers;
     s->pairs = consumers == 0;
+    s->check_nodes = check_nodes;
+    long live_before = atomic_load(&queue_live_blocks);
+    long calls_before = atomic_load(&queue_alloc_calls);
     s->produced = (uint64_t *)calloc(producers, sizeof *s->produced);
     s->seen = (_Atomic(uint64_t) **)calloc(producers, sizeof *s->seen);
     for (unsigned p = 0; p < producers; p++)
@@ -263,11 +355,20 @@ static bool queue_scenario(const stress_opts *o, stress_report *r, unsigned prod
     if (!r->failed && !lf_queue_is_empty(&s->q, rec))
         stress_fail(r, "values left in the queue after every producer's were consumed");
     lf_hp_rec_release(rec);
-    if (!r->failed)
+    long calls = atomic_load(&queue_alloc_calls) - calls_before;
+    if (!r->failed && check_nodes)
+        stress_note(r, "%llu values, each once, FIFO per producer; %zu records; held nodes "
+                    "within the bound; %ld allocations (%.4f per value)",
+                    (unsigned long long)total, lf_hp_domain_hazards(&s->d) / 2, calls,
+                    total != 0 ? (double)calls / (double)total : 0.0);
+    else if (!r->failed)
         stress_note(r, "%llu values, each once, FIFO per producer; %zu records",
                     (unsigned long long)total, lf_hp_domain_hazards(&s->d) / 2);
     lf_queue_destroy(&s->q);
     lf_hp_domain_destroy(&s->d);
+    if (!r->failed && atomic_load(&queue_live_blocks) != live_before)
+        stress_fail(r, "%ld lfkit allocations outlived the queue and its domain",
+                    atomic_load(&queue_live_blocks) - live_before);
     for (unsigned p = 0; p < producers; p++)
         free(s->seen[p]);
     free(s->seen);
@@ -278,22 +379,27 @@ static bool queue_scenario(const stress_opts *o, stress_report *r, unsigned prod
 
 bool stress_queue_1p1c(const stress_opts *o, stress_report *r)
 {
-    return queue_scenario(o, r, 1, 1);
+    return queue_scenario(o, r, 1, 1, false);
 }
 
 bool stress_queue_2p2c(const stress_opts *o, stress_report *r)
 {
-    return queue_scenario(o, r, 2, 2);
+    return queue_scenario(o, r, 2, 2, false);
 }
 
 bool stress_queue_4p4c(const stress_opts *o, stress_report *r)
 {
-    return queue_scenario(o, r, 4, 4);
+    return queue_scenario(o, r, 4, 4, false);
 }
 
 bool stress_queue_pairs(const stress_opts *o, stress_report *r)
 {
-    return queue_scenario(o, r, o->threads, 0);
+    return queue_scenario(o, r, o->threads, 0, false);
+}
+
+bool stress_queue_node_bound(const stress_opts *o, stress_report *r)
+{
+    return queue_scenario(o, r, 1, 1, true);
 }
 
 /* ---- hp_churn ---------------------------------------------------------- */

@@ -434,6 +434,32 @@ Test(hp, recycle_caches_safe_nodes)
     cr_assert_eq(reclaimed_count(objs, N), N - 1);
 }
 
+Test(hp, cache_put_keeps_nodes_for_take_up_to_the_bound)
+{
+    enum { N = LF_HP_CACHE_MAX + 2 };
+    static tracked objs[N];
+    tracked_init(objs, N);
+    lf_hp_domain d;
+    cr_assert_eq(lf_hp_domain_init(&d, 1), LF_OK);
+    lf_hp_rec *r = lf_hp_rec_acquire(&d);
+    cr_assert_not(lf_hp_cache_put(NULL, &objs[0].hp, &objs[0], tracked_reclaim));
+    cr_assert_not(lf_hp_cache_put(r, NULL, &objs[0], tracked_reclaim));
+    cr_assert_not(lf_hp_cache_put(r, &objs[0].hp, &objs[0], NULL));
+    cr_assert_eq(lf_hp_cached_count(r), 0);
+    for (int i = 0; i < N; i++)
+        cr_assert_eq(lf_hp_cache_put(r, &objs[i].hp, &objs[i], tracked_reclaim),
+                     i < (int)LF_HP_CACHE_MAX, "put %d", i);
+    cr_assert_eq(lf_hp_cached_count(r), LF_HP_CACHE_MAX);
+    cr_assert_eq(lf_hp_retired_count(r), 0, "a put node counts as retired");
+    cr_assert_null(lf_hp_cache_take(r, other_reclaim), "a node of another kind was handed out");
+    cr_assert_eq(lf_hp_cache_take(r, tracked_reclaim), &objs[LF_HP_CACHE_MAX - 1].hp,
+                 "the cache is not LIFO");
+    lf_hp_rec_release(r);
+    lf_hp_domain_destroy(&d);
+    /* the taken node and the refused ones are ours; the rest reclaimed once each */
+    cr_assert_eq(reclaimed_count(objs, N), LF_HP_CACHE_MAX - 1);
+}
+
 Test(hp, cache_is_bounded)
 {
     enum { N = LF_HP_CACHE_MAX + 40 };

@@ -40,6 +40,8 @@ Test(queue, is_cache_aligned)
     cr_assert_eq(_Alignof(lf_queue), LF_CACHELINE);
     cr_assert_geq(offsetof(lf_queue, tail) - offsetof(lf_queue, head), LF_CACHELINE,
                   "head and tail share a cache line");
+    cr_assert_geq(offsetof(lf_queue, spare) - offsetof(lf_queue, tail), LF_CACHELINE,
+                  "tail and the spare slot share a cache line");
 }
 
 Test(queue, init_rejects_bad_input)
@@ -194,6 +196,144 @@ Test(queue, reuses_nodes_through_the_record_cache)
     cr_assert_eq(lf_queue_enqueue(&f.q, f.r, val(1)), LF_OK);
     test_alloc_fail(false);
     fixture_destroy(&f);
+}
+
+/* Nodes besides the queued ones that the header's bound allows, plus each
+ * record's allocations (the record, its scan array): what test_alloc_live
+ * may exceed the queued count by, with `enqueuing` enqueues in progress. */
+static long held_bound(lf_hp_domain *d, long enqueuing)
+{
+    size_t h = lf_hp_domain_hazards(d), records = h / d->slots;
+    size_t per_record = LF_HP_CACHE_MAX + lf_hp_scan_threshold(h) + h + 2;
+    return (long)(1 + LF_QUEUE_BATCH + (size_t)enqueuing + records * per_record);
+}
+
+/*
+ * One thread plays producer on record a and consumer on record b, as in a
+ * 1P1C run: b's safe nodes must come back to a's enqueues through the
+ * queue's spare batch, so allocation stops once the batches circulate.
+ */
+Test(queue, reuses_nodes_across_records)
+{
+    fixture f;
+    fixture_init(&f);
+    lf_hp_rec *a = f.r, *b = lf_hp_rec_acquire(&f.d);
+    cr_assert_not_null(b);
+    enum { BACKLOG = 10, ROUNDS = 100000 };
+    uintptr_t in = 0, out = 0;
+    long warm = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        if (round == ROUNDS / 2)
+            warm = atomic_load(&test_alloc_calls);
+        while (in - out < BACKLOG)
+            cr_assert_eq(lf_queue_enqueue(&f.q, a, val(in++)), LF_OK);
+        void *v;
+        cr_assert_eq(lf_queue_dequeue(&f.q, b, &v), LF_OK);
+        cr_assert_eq(v, val(out++));
+        cr_assert_leq(atomic_load(&test_alloc_live), (long)(in - out) + held_bound(&f.d, 0));
+    }
+    long late = atomic_load(&test_alloc_calls) - warm;
+    cr_assert_eq(late, 0, "%ld allocations in the last %d values", late, ROUNDS / 2);
+    cr_assert_lt(warm, 4 * (long)LF_HP_SCAN_MIN, "%ld allocations for %d values", warm,
+                 ROUNDS / 2);
+    /* the producer's record lives on the batches: malloc may fail now */
+    test_alloc_fail(true);
+    for (int k = 0; k < 1000; k++) {
+        void *v;
+        cr_assert_eq(lf_queue_enqueue(&f.q, a, val(in++)), LF_OK, "enqueue %d failed", k);
+        cr_assert_eq(lf_queue_dequeue(&f.q, b, &v), LF_OK);
+        cr_assert_eq(v, val(out++));
+    }
+    test_alloc_fail(false);
+    lf_hp_rec_release(b);
+    fixture_destroy(&f);
+}
+
+/* ENOMEM with an empty cache and an empty spare slot loses nothing, and
+ * the spare batch, once there, feeds enqueue without malloc. */
+Test(queue, enomem_only_when_cache_and_spare_are_empty)
+{
+    fixture f;
+    fixture_init(&f);
+    lf_hp_rec *a = f.r, *b = lf_hp_rec_acquire(&f.d);
+    cr_assert_not_null(b);
+    uintptr_t in = 0, out = 0;
+    /* b dequeues enough for one scan and a hand-over: 2 x LF_QUEUE_BATCH cached */
+    enum { N = LF_HP_SCAN_MIN + 2 * LF_QUEUE_BATCH };
+    for (int i = 0; i < N; i++)
+        cr_assert_eq(lf_queue_enqueue(&f.q, a, val(in++)), LF_OK);
+    for (int i = 0; i < N; i++) {
+        void *v;
+        cr_assert_eq(lf_queue_dequeue(&f.q, b, &v), LF_OK);
+        cr_assert_eq(v, val(out++));
+    }
+    cr_assert_eq(lf_hp_cached_count(a), 0);
+    cr_assert_not_null(atomic_load(&f.q.spare), "no batch was handed over");
+    test_alloc_fail(true);
+    for (unsigned i = 0; i < LF_QUEUE_BATCH; i++)
+        cr_assert_eq(lf_queue_enqueue(&f.q, a, val(in++)), LF_OK, "batch node %u", i);
+    cr_assert_null(atomic_load(&f.q.spare));
+    cr_assert_eq(lf_hp_cached_count(a), 0);
+    cr_assert_eq(lf_queue_enqueue(&f.q, a, val(99)), LF_ENOMEM);
+    test_alloc_fail(false);
+    cr_assert_eq(lf_queue_enqueue(&f.q, a, val(in++)), LF_OK);
+    while (out < in) {
+        void *v;
+        cr_assert_eq(lf_queue_dequeue(&f.q, b, &v), LF_OK);
+        cr_assert_eq(v, val(out++), "value lost or reordered after ENOMEM");
+    }
+    void *v;
+    cr_assert_eq(lf_queue_dequeue(&f.q, b, &v), LF_EMPTY);
+    lf_hp_rec_release(b);
+    fixture_destroy(&f);
+}
+
+/*
+ * API.md's order: the queue is destroyed (and here freed) before its
+ * domain, whose records still hold its retired and cached nodes; scans on
+ * another queue of the domain and the domain destroy reclaim them without
+ * touching the freed queue (ASan sees it otherwise), and nothing leaks.
+ */
+Test(queue, destroy_before_domain_with_nodes_everywhere)
+{
+    lf_hp_domain d;
+    cr_assert_eq(lf_hp_domain_init(&d, 2), LF_OK);
+    lf_hp_rec *a = lf_hp_rec_acquire(&d), *b = lf_hp_rec_acquire(&d);
+    cr_assert(a != NULL && b != NULL);
+    size_t qsize = (sizeof(lf_queue) + LF_ALIGNOF(lf_queue) - 1) / LF_ALIGNOF(lf_queue) *
+                   LF_ALIGNOF(lf_queue);
+    lf_queue *q = (lf_queue *)aligned_alloc(LF_ALIGNOF(lf_queue), qsize);
+    cr_assert_not_null(q);
+    cr_assert_eq(lf_queue_init(q, &d), LF_OK);
+    uintptr_t in = 0;
+    for (int i = 0; i < 3 * (int)LF_HP_SCAN_MIN; i++)
+        cr_assert_eq(lf_queue_enqueue(q, a, val(in++)), LF_OK);
+    for (int i = 0; i < 3 * (int)LF_HP_SCAN_MIN - 5; i++) {
+        void *v;
+        cr_assert_eq(lf_queue_dequeue(q, b, &v), LF_OK);
+    }
+    cr_assert_not_null(atomic_load(&q->spare), "no batch in the spare slot");
+    cr_assert_gt(lf_hp_retired_count(b), 0);
+    cr_assert_gt(lf_hp_cached_count(b), 0);
+    lf_queue_destroy(q);
+    memset(q, 0xab, qsize);
+    free(q);
+    /* a second queue on the same domain: b's scans reclaim the first
+     * queue's retired nodes, a's enqueues reuse b's cached ones */
+    lf_queue q2;
+    cr_assert_eq(lf_queue_init(&q2, &d), LF_OK);
+    for (int i = 0; i < 4 * (int)LF_HP_SCAN_MIN; i++) {
+        void *v;
+        cr_assert_eq(lf_queue_enqueue(&q2, a, val(i)), LF_OK);
+        cr_assert_eq(lf_queue_dequeue(&q2, b, &v), LF_OK);
+        cr_assert_eq(v, val(i));
+    }
+    lf_hp_rec_release(a);
+    lf_hp_rec_release(b);
+    lf_queue_destroy(&q2);
+    lf_hp_domain_destroy(&d);
+    cr_assert_eq(atomic_load(&test_alloc_live), 0, "%ld allocations leaked",
+                 atomic_load(&test_alloc_live));
 }
 
 Test(queue, operations_leave_no_hazard_behind)

@@ -599,6 +599,30 @@ static inline lf_hp_node *lf_hp_cache_take(lf_hp_rec *r, void (*reclaim)(lf_hp_n
     return n;
 }
 
+/*
+ * lf_hp_cache_put: keeps n in r's node cache for lf_hp_cache_take, as a
+ * node retired with lf_hp_retire_recycle(r, n, obj, reclaim) is kept once
+ * a scan finds it safe; reclaim(n) then runs only at domain destroy.  The
+ * caller vouches for what that scan would have checked: no slot protects
+ * obj and nothing shared reaches it (e.g. n came out of some record's cache
+ * and was handed over with a release/acquire pair).  false (n not taken)
+ * when the cache already holds LF_HP_CACHE_MAX nodes.  Owner of r.
+ * NULL r, n or reclaim: false.
+ */
+static inline bool lf_hp_cache_put(lf_hp_rec *r, lf_hp_node *n, void *obj,
+                                   void (*reclaim)(lf_hp_node *n))
+{
+    if (r == NULL || n == NULL || reclaim == NULL || r->ncached >= LF_HP_CACHE_MAX)
+        return false;
+    n->obj = obj;
+    n->reclaim = reclaim;
+    n->recycle = true;
+    n->next = r->cache;
+    r->cache = n;
+    r->ncached++;
+    return true;
+}
+
 /* lf_hp_retired_count: retired nodes r still holds.  Owner of r (or quiescent). */
 static inline size_t lf_hp_retired_count(const lf_hp_rec *r)
 {

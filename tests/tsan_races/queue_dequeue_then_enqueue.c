@@ -11,8 +11,9 @@
  * so it does not touch tail, and its retire does not reach the scan
  * threshold.  The enqueuer acquires only tail, the last node's next and
  * its own slot's validation (all written by main before the threads
- * started), and takes its node from malloc: it reads nothing the dequeuer
- * wrote.  The post reaches it through the relay (race.h).
+ * started), finds the spare slot empty (a relaxed read of main's NULL: one
+ * retire hands no batch over) and takes its node from malloc: it reads
+ * nothing the dequeuer wrote.  The post reaches it through the relay (race.h).
  */
 #include "race.h"
 
