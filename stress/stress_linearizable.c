@@ -260,7 +260,7 @@ bool stress_lin_queue(const stress_opts *o, stress_report *r)
     lin_queue *q = (lin_queue *)stress_aligned_calloc(1, sizeof *q);
     if (q == NULL)
         return stress_fail(r, "out of memory");
-    bool ok = lf_hp_domain_init(&q->hp, 2) == LF_OK;
+    bool ok = stress_hp_domain_init(o, &q->hp, 2) == LF_OK;
     if (ok && lf_queue_init(&q->queue, &q->hp) != LF_OK) {
         lf_hp_domain_destroy(&q->hp);
         ok = false;
