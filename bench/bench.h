@@ -45,6 +45,32 @@
  *
  * Add a family: write bench/bench_NAME.c defining `const bench_family
  * bench_NAME = {...}`, and add BENCH(NAME) to families.def.
+ *
+ * One style for every family's file (bench_stack.c is the short example):
+ *  - the family's adapter type, FAMILY_ops: a const table of the
+ *    operations its loops need (push/pop, enqueue/dequeue, begin/end of a
+ *    thread's context, ...), each taking the family's state first (in
+ *    bench_queue.c each entry has its own state, passed as void *, whose
+ *    first member is the family's common part);
+ *  - the loops, written once per family as BENCH_INLINE functions taking
+ *    `const FAMILY_ops *` (pairs_run, timed_run, drained_check, ...);
+ *  - a short macro, FAMILY_ENTRY_FNS(X) (one per loop kind where entries
+ *    join only some families), that defines X's bench_entry functions by
+ *    calling the loops with &X_ops.  The loop is then inlined with a
+ *    constant table, so each entry gets its own loop with its operations
+ *    inlined: no call through a pointer in the timed code.
+ * How to add an entry to a family:
+ *  1. write its adapters, BENCH_INLINE functions with the signatures of
+ *     FAMILY_ops (and, where entries have their own state, its setup and
+ *     teardown), and name the entry in the file's top comment;
+ *  2. `static const FAMILY_ops X_ops = {...};` beside the other tables;
+ *  3. FAMILY_ENTRY_FNS(X) with the others (only the loop kinds X runs in:
+ *     an unused static function fails the -Werror build);
+ *  4. a row {"name", X_setup, X_run, X_check, X_teardown} in the family's
+ *     entries table, with the functions the macro defined (the name is
+ *     the entry's table row and CSV key).
+ * The fixed-work pool families (bench_pool.c) have no per-operation loop:
+ * each entry is a kind of pool that one run function switches on.
  */
 #ifndef LFKIT_BENCH_H
 #define LFKIT_BENCH_H
@@ -109,6 +135,9 @@ static inline unsigned bench_consumers(unsigned n)
 {
     return bench_threads_of(n) - bench_producers(n);
 }
+
+/* An adapter or loop of the style above: forced inline, so no call remains in the timed loop. */
+#define BENCH_INLINE static inline __attribute__((always_inline))
 
 /* Per-thread work loop helper: true until the trial's stop flag is raised. */
 static inline bool bench_running(const atomic_bool *stop)

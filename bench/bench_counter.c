@@ -8,7 +8,9 @@
  *                 packed in one array (sharing cache lines), padded to 64 or
  *                 to 128 bytes, or lf_sharded_counter's LF_CACHELINE slots,
  *                 added to by fetch-add (lf_sharded) or by their owner's
- *                 load and store (lf_sharded_owned), against plain_store:
+ *                 load and store (lf_sharded_owned: add_owned, which looks
+ *                 the slot up per call; lf_sharded_shard_owned: the slot
+ *                 looked up once, lf_padded_counter_add_owned), against plain_store:
  *                 a 128-byte padded slot bumped by a relaxed load and store,
  *                 the limit for counting (no lock prefix, no sharing).
  * Each trial checks that the counters hold exactly the increments done.
@@ -70,63 +72,132 @@ static uint64_t total_done(const counter_state *s)
     return t;
 }
 
-/* The loop every entry shares; `op` is a constant at each call site, so it inlines. */
-static inline __attribute__((always_inline)) uint64_t
-counter_loop(void *p, unsigned tid, const atomic_bool *stop, void (*op)(counter_state *, unsigned))
+/*
+ * Each entry is one increment over counter_state (the adapters below); one
+ * loop runs them all.  `mine` is the thread's lf_sharded_counter slot,
+ * looked up once before the loop as an owner would (lf_sharded_shard_owned
+ * adds through it); the other entries ignore it.
+ */
+typedef struct counter_ops {
+    void (*add)(counter_state *s, unsigned tid, lf_padded_counter *mine);
+} counter_ops;
+
+BENCH_INLINE void fetch_add_add(counter_state *s, unsigned tid, lf_padded_counter *mine)
+{
+    (void)mine;
+    (void)tid;
+    lf_counter_fetch_add(&s->shared, 1);
+}
+
+BENCH_INLINE void cas_add_add(counter_state *s, unsigned tid, lf_padded_counter *mine)
+{
+    (void)mine;
+    (void)tid;
+    lf_counter_cas_add(&s->shared, 1);
+}
+
+BENCH_INLINE void ck_faa_add(counter_state *s, unsigned tid, lf_padded_counter *mine)
+{
+    (void)mine;
+    (void)tid;
+    ck_pr_faa_64(&s->ck_value, 1);
+}
+
+BENCH_INLINE void mutex_add(counter_state *s, unsigned tid, lf_padded_counter *mine)
+{
+    (void)mine;
+    (void)tid;
+    pthread_mutex_lock(&s->lock);
+    s->locked_value++;
+    pthread_mutex_unlock(&s->lock);
+}
+
+BENCH_INLINE void sharded_add(counter_state *s, unsigned tid, lf_padded_counter *mine)
+{
+    (void)mine;
+    lf_sharded_counter_add(&s->sharded, tid, 1);
+}
+
+BENCH_INLINE void packed_add(counter_state *s, unsigned tid, lf_padded_counter *mine)
+{
+    (void)mine;
+    atomic_fetch_add_explicit(&s->packed[tid], 1, memory_order_relaxed); /* relaxed: a count */
+}
+
+BENCH_INLINE void pad64_add(counter_state *s, unsigned tid, lf_padded_counter *mine)
+{
+    (void)mine;
+    atomic_fetch_add_explicit(&s->pad64[tid].value, 1, memory_order_relaxed); /* relaxed: a count */
+}
+
+BENCH_INLINE void pad128_add(counter_state *s, unsigned tid, lf_padded_counter *mine)
+{
+    (void)mine;
+    atomic_fetch_add_explicit(&s->pad128[tid].value, 1, memory_order_relaxed); /* relaxed: a count */
+}
+
+BENCH_INLINE void sharded_owned_add(counter_state *s, unsigned tid, lf_padded_counter *mine)
+{
+    (void)mine;
+    lf_sharded_counter_add_owned(&s->sharded, tid, 1);
+}
+
+BENCH_INLINE void shard_owned_add(counter_state *s, unsigned tid, lf_padded_counter *mine)
+{
+    (void)s;
+    (void)tid;
+    lf_padded_counter_add_owned(mine, 1);
+}
+
+BENCH_INLINE void plain_store_add(counter_state *s, unsigned tid, lf_padded_counter *mine)
+{
+    (void)mine;
+    /* relaxed load and store: the slot has one writer; a count */
+    uint64_t v = atomic_load_explicit(&s->pad128[tid].value, memory_order_relaxed);
+    atomic_store_explicit(&s->pad128[tid].value, v + 1, memory_order_relaxed);
+}
+
+static const counter_ops fetch_add_ops = {fetch_add_add}, cas_add_ops = {cas_add_add}, ck_faa_ops = {ck_faa_add},
+                         mutex_ops = {mutex_add}, sharded_ops = {sharded_add}, packed_ops = {packed_add},
+                         pad64_ops = {pad64_add}, pad128_ops = {pad128_add},
+                         sharded_owned_ops = {sharded_owned_add}, shard_owned_ops = {shard_owned_add},
+                         plain_store_ops = {plain_store_add};
+
+/* Increments until stop; returns them (and leaves them in done[tid] for the check). */
+BENCH_INLINE uint64_t counter_run(const counter_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
 {
     counter_state *s = (counter_state *)p;
+    lf_padded_counter *mine = lf_sharded_counter_shard(&s->sharded, tid);
     uint64_t n = 0;
     while (bench_running(stop)) {
         for (int i = 0; i < BATCH; i++)
-            op(s, tid);
+            ops->add(s, tid, mine);
         n += BATCH;
     }
     s->done[tid] = n;
     return n;
 }
 
-static inline void op_fetch_add(counter_state *s, unsigned tid) { (void)tid; lf_counter_fetch_add(&s->shared, 1); }
-static inline void op_cas_add(counter_state *s, unsigned tid) { (void)tid; lf_counter_cas_add(&s->shared, 1); }
-static inline void op_ck_faa(counter_state *s, unsigned tid) { (void)tid; ck_pr_faa_64(&s->ck_value, 1); }
-static inline void op_mutex(counter_state *s, unsigned tid)
-{
-    (void)tid;
-    pthread_mutex_lock(&s->lock);
-    s->locked_value++;
-    pthread_mutex_unlock(&s->lock);
-}
-static inline void op_sharded(counter_state *s, unsigned tid) { lf_sharded_counter_add(&s->sharded, tid, 1); }
-static inline void op_packed(counter_state *s, unsigned tid)
-{
-    atomic_fetch_add_explicit(&s->packed[tid], 1, memory_order_relaxed); /* relaxed: a count */
-}
-static inline void op_pad64(counter_state *s, unsigned tid)
-{
-    atomic_fetch_add_explicit(&s->pad64[tid].value, 1, memory_order_relaxed); /* relaxed: a count */
-}
-static inline void op_pad128(counter_state *s, unsigned tid)
-{
-    atomic_fetch_add_explicit(&s->pad128[tid].value, 1, memory_order_relaxed); /* relaxed: a count */
-}
-static inline void op_sharded_owned(counter_state *s, unsigned tid) { lf_sharded_counter_add_owned(&s->sharded, tid, 1); }
-static inline void op_plain_store(counter_state *s, unsigned tid)
-{
-    /* relaxed load and store: the slot has one writer; a count */
-    uint64_t v = atomic_load_explicit(&s->pad128[tid].value, memory_order_relaxed);
-    atomic_store_explicit(&s->pad128[tid].value, v + 1, memory_order_relaxed);
-}
+#define COUNTER_ENTRY_FNS(X)                                                                          \
+    static uint64_t X##_run(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)        \
+    {                                                                                                 \
+        (void)nthreads;                                                                               \
+        return counter_run(&X##_ops, p, tid, stop);                                                   \
+    }
 
-static uint64_t run_fetch_add(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_fetch_add); }
-static uint64_t run_cas_add(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_cas_add); }
-static uint64_t run_ck_faa(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_ck_faa); }
-static uint64_t run_mutex(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_mutex); }
-static uint64_t run_sharded(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_sharded); }
-static uint64_t run_packed(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_packed); }
-static uint64_t run_pad64(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_pad64); }
-static uint64_t run_pad128(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_pad128); }
-static uint64_t run_sharded_owned(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_sharded_owned); }
-static uint64_t run_plain_store(void *p, unsigned t, unsigned n, const atomic_bool *stop) { (void)n; return counter_loop(p, t, stop, op_plain_store); }
+COUNTER_ENTRY_FNS(fetch_add)
+COUNTER_ENTRY_FNS(cas_add)
+COUNTER_ENTRY_FNS(ck_faa)
+COUNTER_ENTRY_FNS(mutex)
+COUNTER_ENTRY_FNS(sharded)
+COUNTER_ENTRY_FNS(packed)
+COUNTER_ENTRY_FNS(pad64)
+COUNTER_ENTRY_FNS(pad128)
+COUNTER_ENTRY_FNS(sharded_owned)
+COUNTER_ENTRY_FNS(shard_owned)
+COUNTER_ENTRY_FNS(plain_store)
 
+/* The checks, after the trial (each shared by the entries counting into the same place). */
 static const char *wrong(bool ok)
 {
     return ok ? NULL : "counter total differs from the increments done";
@@ -165,11 +236,11 @@ static const char *check_per_thread(void *p)
 }
 
 static const bench_entry counter_entries[] = {
-    {"mutex", counter_setup, run_mutex, check_mutex, counter_teardown},
-    {"ck_pr_faa_64", counter_setup, run_ck_faa, check_ck, counter_teardown},
-    {"lf_fetch_add", counter_setup, run_fetch_add, check_shared, counter_teardown},
-    {"lf_cas_add", counter_setup, run_cas_add, check_shared, counter_teardown},
-    {"lf_sharded", counter_setup, run_sharded, check_sharded, counter_teardown},
+    {"mutex", counter_setup, mutex_run, check_mutex, counter_teardown},
+    {"ck_pr_faa_64", counter_setup, ck_faa_run, check_ck, counter_teardown},
+    {"lf_fetch_add", counter_setup, fetch_add_run, check_shared, counter_teardown},
+    {"lf_cas_add", counter_setup, cas_add_run, check_shared, counter_teardown},
+    {"lf_sharded", counter_setup, sharded_run, check_sharded, counter_teardown},
 };
 
 const bench_family bench_counter = {
@@ -179,12 +250,13 @@ const bench_family bench_counter = {
 };
 
 static const bench_entry false_sharing_entries[] = {
-    {"packed", counter_setup, run_packed, check_per_thread, counter_teardown},
-    {"padded64", counter_setup, run_pad64, check_per_thread, counter_teardown},
-    {"padded128", counter_setup, run_pad128, check_per_thread, counter_teardown},
-    {"lf_sharded", counter_setup, run_sharded, check_sharded, counter_teardown},
-    {"lf_sharded_owned", counter_setup, run_sharded_owned, check_sharded, counter_teardown},
-    {"plain_store", counter_setup, run_plain_store, check_per_thread, counter_teardown},
+    {"packed", counter_setup, packed_run, check_per_thread, counter_teardown},
+    {"padded64", counter_setup, pad64_run, check_per_thread, counter_teardown},
+    {"padded128", counter_setup, pad128_run, check_per_thread, counter_teardown},
+    {"lf_sharded", counter_setup, sharded_run, check_sharded, counter_teardown},
+    {"lf_sharded_owned", counter_setup, sharded_owned_run, check_sharded, counter_teardown},
+    {"lf_sharded_shard_owned", counter_setup, shard_owned_run, check_sharded, counter_teardown},
+    {"plain_store", counter_setup, plain_store_run, check_per_thread, counter_teardown},
 };
 
 const bench_family bench_false_sharing = {

@@ -123,25 +123,28 @@ static const char *mutex_check(void *p)
     return conserved(s, mutex_deque_size(&s->m));
 }
 
-/* Both deques behind one shape, so each loop below is written once; the
-   loops are always inlined with constant operations, so nothing is called
-   indirectly in the timed code. */
-static inline void lf_push(deque_state *s, void *x) { lf_deque_push(&s->lf, x); }
-static inline bool lf_pop(deque_state *s, void **x) { return lf_deque_pop(&s->lf, x) == LF_OK; }
-static inline bool lf_steal(deque_state *s, void **x) { return lf_deque_steal(&s->lf, x) == LF_OK; }
-static inline size_t lf_size(deque_state *s) { return lf_deque_size(&s->lf); }
-static inline void m_push(deque_state *s, void *x) { mutex_deque_push(&s->m, x); }
-static inline bool m_pop(deque_state *s, void **x) { return mutex_deque_pop(&s->m, x); }
-static inline bool m_steal(deque_state *s, void **x) { return mutex_deque_steal(&s->m, x); }
-static inline size_t m_size(deque_state *s) { return mutex_deque_size_hint(&s->m); }
+/* Each deque is four adapters over deque_state; one loop of each kind runs both. */
+typedef struct deque_ops {
+    void (*push)(deque_state *s, void *x);
+    bool (*pop)(deque_state *s, void **x);   /* false: empty */
+    bool (*steal)(deque_state *s, void **x); /* false: empty or lost a race */
+    size_t (*size)(deque_state *s);          /* the owner's stock check */
+} deque_ops;
 
-typedef void (*push_fn)(deque_state *, void *);
-typedef bool (*take_fn)(deque_state *, void **);
-typedef size_t (*size_fn)(deque_state *);
+BENCH_INLINE void lf_push(deque_state *s, void *x) { lf_deque_push(&s->lf, x); }
+BENCH_INLINE bool lf_pop(deque_state *s, void **x) { return lf_deque_pop(&s->lf, x) == LF_OK; }
+BENCH_INLINE bool lf_steal(deque_state *s, void **x) { return lf_deque_steal(&s->lf, x) == LF_OK; }
+BENCH_INLINE size_t lf_size(deque_state *s) { return lf_deque_size(&s->lf); }
+BENCH_INLINE void mutex_push(deque_state *s, void *x) { mutex_deque_push(&s->m, x); }
+BENCH_INLINE bool mutex_pop(deque_state *s, void **x) { return mutex_deque_pop(&s->m, x); }
+BENCH_INLINE bool mutex_steal(deque_state *s, void **x) { return mutex_deque_steal(&s->m, x); }
+BENCH_INLINE size_t mutex_size(deque_state *s) { return mutex_deque_size_hint(&s->m); }
+
+static const deque_ops lf_ops = {lf_push, lf_pop, lf_steal, lf_size},
+                       mutex_ops = {mutex_push, mutex_pop, mutex_steal, mutex_size};
 
 /* deque: owner (tid 0) push+pop pairs; thieves steal and count nothing. */
-static inline __attribute__((always_inline)) uint64_t
-owner_loop(void *p, unsigned tid, const atomic_bool *stop, push_fn push, take_fn pop, take_fn steal)
+BENCH_INLINE uint64_t owner_run(const deque_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
 {
     deque_state *s = (deque_state *)p;
     tally *t = &s->t[tid];
@@ -151,7 +154,7 @@ owner_loop(void *p, unsigned tid, const atomic_bool *stop, push_fn push, take_fn
         lf_backoff b;
         lf_backoff_init(&b);
         while (bench_running(stop)) {
-            if (steal(s, &x)) {
+            if (ops->steal(s, &x)) {
                 t->taken++;
                 lf_backoff_init(&b);
             } else {
@@ -162,9 +165,9 @@ owner_loop(void *p, unsigned tid, const atomic_bool *stop, push_fn push, take_fn
     }
     while (bench_running(stop)) {
         for (int i = 0; i < BATCH; i++) {
-            push(s, &n);
+            ops->push(s, &n);
             t->pushed++;
-            if (pop(s, &x))
+            if (ops->pop(s, &x))
                 t->taken++;
         }
         n += BATCH;
@@ -173,55 +176,45 @@ owner_loop(void *p, unsigned tid, const atomic_bool *stop, push_fn push, take_fn
 }
 
 /* deque_steal: the owner keeps at least STOCK_LOW items; thieves count their steals. */
-static inline __attribute__((always_inline)) uint64_t
-steal_loop(void *p, unsigned tid, const atomic_bool *stop, push_fn push, take_fn steal, size_fn size)
+BENCH_INLINE uint64_t steal_run(const deque_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
 {
     deque_state *s = (deque_state *)p;
     tally *t = &s->t[tid];
     void *x;
     if (tid == 0) {
         while (bench_running(stop)) {
-            if (size(s) < STOCK_LOW) {
+            if (ops->size(s) < STOCK_LOW) {
                 for (int i = 0; i < STOCK_BATCH; i++)
-                    push(s, t);
+                    ops->push(s, t);
                 t->pushed += STOCK_BATCH;
             }
-            while (bench_running(stop) && size(s) >= STOCK_LOW)
+            while (bench_running(stop) && ops->size(s) >= STOCK_LOW)
                 lf_cpu_relax();
         }
         return BENCH_UNCOUNTED; /* the owner: only steals count */
     }
     while (bench_running(stop)) {
         for (int i = 0; i < BATCH; i++)
-            if (steal(s, &x))
+            if (ops->steal(s, &x))
                 t->taken++;
     }
     return t->taken;
 }
 
-static uint64_t lf_owner_run(void *p, unsigned tid, unsigned n, const atomic_bool *stop)
-{
-    (void)n;
-    return owner_loop(p, tid, stop, lf_push, lf_pop, lf_steal);
-}
+#define DEQUE_ENTRY_FNS(X)                                                                            \
+    static uint64_t X##_owner_run(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)  \
+    {                                                                                                 \
+        (void)nthreads;                                                                               \
+        return owner_run(&X##_ops, p, tid, stop);                                                     \
+    }                                                                                                 \
+    static uint64_t X##_steal_run(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)  \
+    {                                                                                                 \
+        (void)nthreads;                                                                               \
+        return steal_run(&X##_ops, p, tid, stop);                                                     \
+    }
 
-static uint64_t mutex_owner_run(void *p, unsigned tid, unsigned n, const atomic_bool *stop)
-{
-    (void)n;
-    return owner_loop(p, tid, stop, m_push, m_pop, m_steal);
-}
-
-static uint64_t lf_steal_run(void *p, unsigned tid, unsigned n, const atomic_bool *stop)
-{
-    (void)n;
-    return steal_loop(p, tid, stop, lf_push, lf_steal, lf_size);
-}
-
-static uint64_t mutex_steal_run(void *p, unsigned tid, unsigned n, const atomic_bool *stop)
-{
-    (void)n;
-    return steal_loop(p, tid, stop, m_push, m_steal, m_size);
-}
+DEQUE_ENTRY_FNS(lf)
+DEQUE_ENTRY_FNS(mutex)
 
 static const bench_entry owner_entries[] = {
     {"mutex_deque", deque_setup, mutex_owner_run, mutex_check, deque_teardown},

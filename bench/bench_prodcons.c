@@ -68,7 +68,6 @@ enum { CAPACITY = 1024, BATCH = 64, MAX_PRODUCERS = 16, MAX_THREADS = 32 };
 
 /* ---- accounting ---------------------------------------------------------- */
 
-
 typedef struct mpsc_item {
     lf_mpsc_node link;
     void *value;
@@ -143,7 +142,6 @@ static inline void *xmalloc(size_t size)
  * them all.  Everything is forced inline and the tables are const, so each
  * entry's loop compiles to its own code with no call through a pointer.
  */
-#define PC_INLINE static inline __attribute__((always_inline))
 typedef struct pc_ops {
     bool bounded;                                          /* false: producers hold back (see top) */
     bool (*applies)(unsigned np, unsigned nc);
@@ -173,25 +171,25 @@ static bool one_consumer(unsigned np, unsigned nc)
     return nc == 1;
 }
 
-PC_INLINE void *no_context(pc_state *s)
+BENCH_INLINE void *no_context(pc_state *s)
 {
     (void)s;
     return NULL;
 }
 
-PC_INLINE void no_end(pc_state *s, void *ctx)
+BENCH_INLINE void no_end(pc_state *s, void *ctx)
 {
     (void)s;
     (void)ctx;
 }
 
-PC_INLINE void nothing(pc_state *s)
+BENCH_INLINE void nothing(pc_state *s)
 {
     (void)s;
 }
 
 /* lf_ring */
-PC_INLINE void ring_init(pc_state *s)
+BENCH_INLINE void ring_init(pc_state *s)
 {
     if (lf_ring_init(&s->ring, CAPACITY) != LF_OK) {
         fprintf(stderr, "bench: lf_ring_init failed\n");
@@ -199,25 +197,25 @@ PC_INLINE void ring_init(pc_state *s)
     }
 }
 
-PC_INLINE void ring_destroy(pc_state *s)
+BENCH_INLINE void ring_destroy(pc_state *s)
 {
     lf_ring_destroy(&s->ring);
 }
 
-PC_INLINE bool ring_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool ring_enqueue(pc_state *s, void *ctx, void *v)
 {
     (void)ctx;
     return lf_ring_enqueue(&s->ring, v) == LF_OK;
 }
 
-PC_INLINE bool ring_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool ring_dequeue(pc_state *s, void *ctx, void **v)
 {
     (void)ctx;
     return lf_ring_dequeue(&s->ring, v) == LF_OK;
 }
 
 /* lf_spsc */
-PC_INLINE void spsc_init(pc_state *s)
+BENCH_INLINE void spsc_init(pc_state *s)
 {
     if (lf_spsc_init(&s->spsc, CAPACITY) != LF_OK) {
         fprintf(stderr, "bench: lf_spsc_init failed\n");
@@ -225,30 +223,30 @@ PC_INLINE void spsc_init(pc_state *s)
     }
 }
 
-PC_INLINE void spsc_destroy(pc_state *s)
+BENCH_INLINE void spsc_destroy(pc_state *s)
 {
     lf_spsc_destroy(&s->spsc);
 }
 
-PC_INLINE bool spsc_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool spsc_enqueue(pc_state *s, void *ctx, void *v)
 {
     (void)ctx;
     return lf_spsc_push(&s->spsc, v) == LF_OK;
 }
 
-PC_INLINE bool spsc_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool spsc_dequeue(pc_state *s, void *ctx, void **v)
 {
     (void)ctx;
     return lf_spsc_pop(&s->spsc, v) == LF_OK;
 }
 
 /* lf_mpsc */
-PC_INLINE void mpsc_init(pc_state *s)
+BENCH_INLINE void mpsc_init(pc_state *s)
 {
     lf_mpsc_init(&s->mpsc);
 }
 
-PC_INLINE bool mpsc_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool mpsc_enqueue(pc_state *s, void *ctx, void *v)
 {
     (void)ctx;
     mpsc_item *it = (mpsc_item *)xmalloc(sizeof *it);
@@ -257,7 +255,7 @@ PC_INLINE bool mpsc_enqueue(pc_state *s, void *ctx, void *v)
     return true;
 }
 
-PC_INLINE bool mpsc_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool mpsc_dequeue(pc_state *s, void *ctx, void **v)
 {
     (void)ctx;
     lf_mpsc_node *n;
@@ -270,7 +268,7 @@ PC_INLINE bool mpsc_dequeue(pc_state *s, void *ctx, void **v)
 }
 
 /* lf_queue, with hazard pointers */
-PC_INLINE void lfq_init(pc_state *s)
+BENCH_INLINE void lfq_init(pc_state *s)
 {
     if (lf_hp_domain_init(&s->hp, 2) != LF_OK || lf_queue_init(&s->queue, &s->hp) != LF_OK) {
         fprintf(stderr, "bench: lf_queue_init failed\n");
@@ -278,13 +276,13 @@ PC_INLINE void lfq_init(pc_state *s)
     }
 }
 
-PC_INLINE void lfq_destroy(pc_state *s)
+BENCH_INLINE void lfq_destroy(pc_state *s)
 {
     lf_queue_destroy(&s->queue);
     lf_hp_domain_destroy(&s->hp);
 }
 
-PC_INLINE void *lfq_begin(pc_state *s)
+BENCH_INLINE void *lfq_begin(pc_state *s)
 {
     lf_hp_rec *r = lf_hp_rec_acquire(&s->hp);
     if (r == NULL) {
@@ -294,13 +292,13 @@ PC_INLINE void *lfq_begin(pc_state *s)
     return r;
 }
 
-PC_INLINE void lfq_end(pc_state *s, void *ctx)
+BENCH_INLINE void lfq_end(pc_state *s, void *ctx)
 {
     (void)s;
     lf_hp_rec_release((lf_hp_rec *)ctx);
 }
 
-PC_INLINE bool lfq_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool lfq_enqueue(pc_state *s, void *ctx, void *v)
 {
     if (lf_queue_enqueue(&s->queue, (lf_hp_rec *)ctx, v) != LF_OK) {
         fprintf(stderr, "bench: lf_queue_enqueue failed\n");
@@ -309,23 +307,23 @@ PC_INLINE bool lfq_enqueue(pc_state *s, void *ctx, void *v)
     return true;
 }
 
-PC_INLINE bool lfq_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool lfq_dequeue(pc_state *s, void *ctx, void **v)
 {
     return lf_queue_dequeue(&s->queue, (lf_hp_rec *)ctx, v) == LF_OK;
 }
 
 /* mutex: a linked list under a pthread mutex */
-PC_INLINE void mutexq_init(pc_state *s)
+BENCH_INLINE void mutexq_init(pc_state *s)
 {
     pthread_mutex_init(&s->lock, NULL);
 }
 
-PC_INLINE void mutexq_destroy(pc_state *s)
+BENCH_INLINE void mutexq_destroy(pc_state *s)
 {
     pthread_mutex_destroy(&s->lock);
 }
 
-PC_INLINE bool mutexq_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool mutexq_enqueue(pc_state *s, void *ctx, void *v)
 {
     (void)ctx;
     mutexq_node *n = (mutexq_node *)xmalloc(sizeof *n);
@@ -341,7 +339,7 @@ PC_INLINE bool mutexq_enqueue(pc_state *s, void *ctx, void *v)
     return true;
 }
 
-PC_INLINE bool mutexq_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool mutexq_dequeue(pc_state *s, void *ctx, void **v)
 {
     (void)ctx;
     pthread_mutex_lock(&s->lock);
@@ -360,19 +358,19 @@ PC_INLINE bool mutexq_dequeue(pc_state *s, void *ctx, void **v)
 }
 
 /* mutex_ring: a bounded array ring under a pthread mutex */
-PC_INLINE void mring_init(pc_state *s)
+BENCH_INLINE void mring_init(pc_state *s)
 {
     pthread_mutex_init(&s->lock, NULL);
     s->slots = (void **)bench_alloc(LF_CACHELINE, CAPACITY * sizeof *s->slots);
 }
 
-PC_INLINE void mring_destroy(pc_state *s)
+BENCH_INLINE void mring_destroy(pc_state *s)
 {
     pthread_mutex_destroy(&s->lock);
     free(s->slots);
 }
 
-PC_INLINE bool mring_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool mring_enqueue(pc_state *s, void *ctx, void *v)
 {
     (void)ctx;
     pthread_mutex_lock(&s->lock);
@@ -383,7 +381,7 @@ PC_INLINE bool mring_enqueue(pc_state *s, void *ctx, void *v)
     return room;
 }
 
-PC_INLINE bool mring_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool mring_dequeue(pc_state *s, void *ctx, void **v)
 {
     (void)ctx;
     pthread_mutex_lock(&s->lock);
@@ -395,48 +393,48 @@ PC_INLINE bool mring_dequeue(pc_state *s, void *ctx, void **v)
 }
 
 /* Concurrency Kit ck_ring: size CAPACITY, so it holds CAPACITY - 1 values */
-PC_INLINE void ckring_init(pc_state *s)
+BENCH_INLINE void ckring_init(pc_state *s)
 {
     ck_ring_init(&s->ck, CAPACITY);
     s->ck_buffer = (ck_ring_buffer_t *)bench_alloc(LF_CACHELINE, CAPACITY * sizeof *s->ck_buffer);
 }
 
-PC_INLINE void ckring_destroy(pc_state *s)
+BENCH_INLINE void ckring_destroy(pc_state *s)
 {
     free(s->ck_buffer);
 }
 
-PC_INLINE bool ckspsc_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool ckspsc_enqueue(pc_state *s, void *ctx, void *v)
 {
     (void)ctx;
     return ck_ring_enqueue_spsc(&s->ck, s->ck_buffer, v);
 }
 
-PC_INLINE bool ckspsc_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool ckspsc_dequeue(pc_state *s, void *ctx, void **v)
 {
     (void)ctx;
     return ck_ring_dequeue_spsc(&s->ck, s->ck_buffer, v);
 }
 
-PC_INLINE bool ckmpmc_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool ckmpmc_enqueue(pc_state *s, void *ctx, void *v)
 {
     (void)ctx;
     return ck_ring_enqueue_mpmc(&s->ck, s->ck_buffer, v);
 }
 
-PC_INLINE bool ckmpmc_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool ckmpmc_dequeue(pc_state *s, void *ctx, void **v)
 {
     (void)ctx;
     return ck_ring_dequeue_mpmc(&s->ck, s->ck_buffer, v);
 }
 
 /* Concurrency Kit ck_fifo_spsc: the producer recycles nodes the consumer has passed */
-PC_INLINE void ckfifo_init(pc_state *s)
+BENCH_INLINE void ckfifo_init(pc_state *s)
 {
     ck_fifo_spsc_init(&s->ck_fifo, (ck_fifo_spsc_entry_t *)xmalloc(sizeof(ck_fifo_spsc_entry_t)));
 }
 
-PC_INLINE void ckfifo_destroy(pc_state *s)
+BENCH_INLINE void ckfifo_destroy(pc_state *s)
 {
     ck_fifo_spsc_entry_t *e, *next;
     ck_fifo_spsc_deinit(&s->ck_fifo, &e); /* the oldest node: every node follows it */
@@ -446,7 +444,7 @@ PC_INLINE void ckfifo_destroy(pc_state *s)
     }
 }
 
-PC_INLINE bool ckfifo_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool ckfifo_enqueue(pc_state *s, void *ctx, void *v)
 {
     (void)ctx;
     ck_fifo_spsc_entry_t *e = ck_fifo_spsc_recycle(&s->ck_fifo);
@@ -456,24 +454,24 @@ PC_INLINE bool ckfifo_enqueue(pc_state *s, void *ctx, void *v)
     return true;
 }
 
-PC_INLINE bool ckfifo_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool ckfifo_dequeue(pc_state *s, void *ctx, void **v)
 {
     (void)ctx;
     return ck_fifo_spsc_dequeue(&s->ck_fifo, v);
 }
 
 /* liburcu wfcqueue: no dequeue lock with one consumer, its lock with several */
-PC_INLINE void wfcq_init(pc_state *s)
+BENCH_INLINE void wfcq_init(pc_state *s)
 {
     cds_wfcq_init(&s->wfcq_head, &s->wfcq_tail);
 }
 
-PC_INLINE void wfcq_destroy(pc_state *s)
+BENCH_INLINE void wfcq_destroy(pc_state *s)
 {
     cds_wfcq_destroy(&s->wfcq_head, &s->wfcq_tail);
 }
 
-PC_INLINE bool wfcq_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool wfcq_enqueue(pc_state *s, void *ctx, void *v)
 {
     (void)ctx;
     wfcq_item *it = (wfcq_item *)xmalloc(sizeof *it);
@@ -483,7 +481,7 @@ PC_INLINE bool wfcq_enqueue(pc_state *s, void *ctx, void *v)
     return true;
 }
 
-PC_INLINE bool wfcq_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool wfcq_dequeue(pc_state *s, void *ctx, void **v)
 {
     (void)ctx;
     struct cds_wfcq_node *n = s->nc == 1 ? __cds_wfcq_dequeue_blocking(&s->wfcq_head, &s->wfcq_tail)
@@ -503,12 +501,12 @@ static void rculfq_free(struct rcu_head *h)
     free(lf_container_of(h, rculfq_item, rcu));
 }
 
-PC_INLINE void rculfq_init(pc_state *s)
+BENCH_INLINE void rculfq_init(pc_state *s)
 {
     cds_lfq_init_rcu(&s->rculfq, call_rcu);
 }
 
-PC_INLINE void rculfq_destroy(pc_state *s)
+BENCH_INLINE void rculfq_destroy(pc_state *s)
 {
     rcu_register_thread();
     if (cds_lfq_destroy_rcu(&s->rculfq) != 0)
@@ -517,21 +515,21 @@ PC_INLINE void rculfq_destroy(pc_state *s)
     rcu_unregister_thread();
 }
 
-PC_INLINE void *rculfq_begin(pc_state *s)
+BENCH_INLINE void *rculfq_begin(pc_state *s)
 {
     (void)s;
     rcu_register_thread();
     return NULL;
 }
 
-PC_INLINE void rculfq_end(pc_state *s, void *ctx)
+BENCH_INLINE void rculfq_end(pc_state *s, void *ctx)
 {
     (void)s;
     (void)ctx;
     rcu_unregister_thread();
 }
 
-PC_INLINE bool rculfq_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool rculfq_enqueue(pc_state *s, void *ctx, void *v)
 {
     (void)ctx;
     rculfq_item *it = (rculfq_item *)xmalloc(sizeof *it);
@@ -543,7 +541,7 @@ PC_INLINE bool rculfq_enqueue(pc_state *s, void *ctx, void *v)
     return true;
 }
 
-PC_INLINE bool rculfq_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool rculfq_dequeue(pc_state *s, void *ctx, void **v)
 {
     (void)ctx;
     rcu_read_lock();
@@ -558,7 +556,7 @@ PC_INLINE bool rculfq_dequeue(pc_state *s, void *ctx, void **v)
 }
 
 /* timer_only (queue_latency): no queue; enqueue succeeds, dequeue finds nothing; no check */
-PC_INLINE bool timer_enqueue(pc_state *s, void *ctx, void *v)
+BENCH_INLINE bool timer_enqueue(pc_state *s, void *ctx, void *v)
 {
     (void)s;
     (void)ctx;
@@ -566,7 +564,7 @@ PC_INLINE bool timer_enqueue(pc_state *s, void *ctx, void *v)
     return true;
 }
 
-PC_INLINE bool timer_dequeue(pc_state *s, void *ctx, void **v)
+BENCH_INLINE bool timer_dequeue(pc_state *s, void *ctx, void **v)
 {
     (void)s;
     (void)ctx;
@@ -597,7 +595,7 @@ static const pc_ops ring_ops = {true, any_config, ring_init, ring_destroy, no_co
 /* ---- the loops ----------------------------------------------------------- */
 
 /* latency: every thread is a producer and a consumer. */
-PC_INLINE void *common_setup(const pc_ops *ops, unsigned nthreads, bool latency)
+BENCH_INLINE void *common_setup(const pc_ops *ops, unsigned nthreads, bool latency)
 {
     unsigned n = bench_threads_of(nthreads);
     unsigned np = latency ? n : bench_producers(nthreads), nc = latency ? n : bench_consumers(nthreads);
@@ -612,7 +610,7 @@ PC_INLINE void *common_setup(const pc_ops *ops, unsigned nthreads, bool latency)
 }
 
 /* Enqueue v, spinning while full; false if the trial ended first. */
-PC_INLINE bool put(const pc_ops *ops, pc_state *s, void *ctx, void *v, const atomic_bool *stop)
+BENCH_INLINE bool put(const pc_ops *ops, pc_state *s, void *ctx, void *v, const atomic_bool *stop)
 {
     while (!ops->enqueue(s, ctx, v)) {
         if (!bench_running(stop))
@@ -623,7 +621,7 @@ PC_INLINE bool put(const pc_ops *ops, pc_state *s, void *ctx, void *v, const ato
 }
 
 /* prodcons: tid < np produces, the rest consume; returns the values this consumer delivered. */
-PC_INLINE uint64_t prodcons_run(const pc_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
+BENCH_INLINE uint64_t prodcons_run(const pc_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
 {
     pc_state *s = (pc_state *)p;
     bench_value_log *l = &s->logs[tid];
@@ -664,7 +662,7 @@ PC_INLINE uint64_t prodcons_run(const pc_ops *ops, void *p, unsigned tid, const 
 }
 
 /* queue_latency: enqueue(own value); dequeue(), each timed; returns the single operations. */
-PC_INLINE uint64_t timed_run(const pc_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
+BENCH_INLINE uint64_t timed_run(const pc_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
 {
     pc_state *s = (pc_state *)p;
     bench_value_log *l = &s->logs[tid];
@@ -696,7 +694,7 @@ PC_INLINE uint64_t timed_run(const pc_ops *ops, void *p, unsigned tid, const ato
 }
 
 /* After the trial (quiescent): drain on this thread, then the verdict. */
-PC_INLINE const char *drained_check(const pc_ops *ops, void *p)
+BENCH_INLINE const char *drained_check(const pc_ops *ops, void *p)
 {
     pc_state *s = (pc_state *)p;
     void *ctx = ops->begin(s), *v;
@@ -707,7 +705,7 @@ PC_INLINE const char *drained_check(const pc_ops *ops, void *p)
 }
 
 /* Teardown: whatever is still queued (a failed check stops nothing) goes, then the structure. */
-PC_INLINE void drained_teardown(const pc_ops *ops, void *p)
+BENCH_INLINE void drained_teardown(const pc_ops *ops, void *p)
 {
     pc_state *s = (pc_state *)p;
     void *ctx = ops->begin(s), *v;

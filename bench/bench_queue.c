@@ -98,45 +98,20 @@ static const char *verdict(queue_common *c, const char *entry, bool strict)
 }
 
 /*
- * Each entry provides, as static inline functions over its state type S:
- *   X_begin(S *, tid) -> per-thread context, X_end(S *, ctx),
- *   X_enqueue(S *, ctx, value), X_dequeue(S *, ctx, &value) -> bool.
- * QUEUE_LOOPS(X, S, name, strict) builds its pairs run and
- * check (a drain on the calling thread) from them, so each entry's
- * operations are inlined.
+ * Each entry is a set of adapters over its own state (whose first member
+ * is the queue_common); one pairs loop and one drain check, below the
+ * adapters, run them all.  Everything is forced inline and the tables are
+ * const, so each entry's loop compiles to its own code with no call
+ * through a pointer.
  */
-#define QUEUE_LOOPS(X, S, name, strict)                                                       \
-    static uint64_t X##_pairs(void *p, unsigned tid, unsigned n, const atomic_bool *stop)   \
-    {                                                                                       \
-        S *s = (S *)p;                                                                      \
-        bench_value_log *l = &s->c.logs[tid];                                                  \
-        void *ctx = X##_begin(s, tid);                                                      \
-        uint64_t ops = 0;                                                                   \
-        while (bench_running(stop)) {                                                       \
-            for (int i = 0; i < BATCH; i++) {                                               \
-                void *v;                                                                    \
-                X##_enqueue(s, ctx, bench_value(tid, l->produced++));                            \
-                if (X##_dequeue(s, ctx, &v))                                                \
-                    bench_value_log_add(l, n, v);                                                \
-                else                                                                        \
-                    l->empties++;                                                           \
-            }                                                                               \
-            ops += BATCH;                                                                   \
-        }                                                                                   \
-        X##_end(s, ctx);                                                                    \
-        return ops;                                                                         \
-    }                                                                                       \
-    static const char *X##_check(void *p)                                                   \
-    {                                                                                       \
-        S *s = (S *)p;                                                                      \
-        unsigned n = s->c.nthreads;                                                         \
-        void *ctx = X##_begin(s, 0);                                                        \
-        void *v;                                                                            \
-        while (X##_dequeue(s, ctx, &v))                                                     \
-            bench_value_log_add(&s->c.logs[n], n, v);                                        \
-        X##_end(s, ctx);                                                                    \
-        return verdict(&s->c, name, strict);                                                \
-    }
+typedef struct queue_ops {
+    const char *name; /* in the verdict's notes */
+    bool strict;      /* order errors and spurious empties fail the trial */
+    void *(*begin)(void *s, unsigned tid); /* a thread's context */
+    void (*end)(void *s, void *ctx);
+    void (*enqueue)(void *s, void *ctx, void *v);
+    bool (*dequeue)(void *s, void *ctx, void **v); /* false: empty */
+} queue_ops;
 
 /* A node a thread holds between a dequeue and its next enqueue. */
 typedef struct hand {
@@ -211,8 +186,9 @@ static void lfq_teardown(void *p)
     free(s);
 }
 
-static inline void *lfq_begin(lfq_state *s, unsigned tid)
+BENCH_INLINE void *lfq_begin(void *p, unsigned tid)
 {
+    lfq_state *s = (lfq_state *)p;
     (void)tid;
     lf_hp_rec *r = lf_hp_rec_acquire(&s->hp);
     if (r == NULL) {
@@ -222,26 +198,28 @@ static inline void *lfq_begin(lfq_state *s, unsigned tid)
     return r;
 }
 
-static inline void lfq_end(lfq_state *s, void *ctx)
+BENCH_INLINE void lfq_end(void *p, void *ctx)
 {
-    (void)s;
+    (void)p;
     lf_hp_rec_release((lf_hp_rec *)ctx);
 }
 
-static inline void lfq_enqueue(lfq_state *s, void *ctx, void *v)
+BENCH_INLINE void lfq_enqueue(void *p, void *ctx, void *v)
 {
+    lfq_state *s = (lfq_state *)p;
     if (lf_queue_enqueue(&s->q, (lf_hp_rec *)ctx, v) != LF_OK) {
         fprintf(stderr, "bench: lf_queue_enqueue failed\n");
         exit(2);
     }
 }
 
-static inline bool lfq_dequeue(lfq_state *s, void *ctx, void **v)
+BENCH_INLINE bool lfq_dequeue(void *p, void *ctx, void **v)
 {
+    lfq_state *s = (lfq_state *)p;
     return lf_queue_dequeue(&s->q, (lf_hp_rec *)ctx, v) == LF_OK;
 }
 
-QUEUE_LOOPS(lfq, lfq_state, "lf_queue", true)
+static const queue_ops lfq_ops = {"lf_queue", true, lfq_begin, lfq_end, lfq_enqueue, lfq_dequeue};
 
 /* ---- Concurrency Kit ck_hp_fifo ----------------------------------------- */
 
@@ -301,25 +279,28 @@ static void ckhp_teardown(void *p)
     free(s);
 }
 
-static inline void *ckhp_begin(ckhp_state *s, unsigned tid)
+BENCH_INLINE void *ckhp_begin(void *p, unsigned tid)
 {
+    ckhp_state *s = (ckhp_state *)p;
     return &s->records[tid];
 }
 
-static inline void ckhp_end(ckhp_state *s, void *ctx)
+BENCH_INLINE void ckhp_end(void *p, void *ctx)
 {
-    (void)s;
+    (void)p;
     ck_hp_clear((ck_hp_record_t *)ctx);
 }
 
-static inline void ckhp_enqueue(ckhp_state *s, void *ctx, void *v)
+BENCH_INLINE void ckhp_enqueue(void *p, void *ctx, void *v)
 {
+    ckhp_state *s = (ckhp_state *)p;
     ck_hp_fifo_entry_t *e = (ck_hp_fifo_entry_t *)xmalloc(sizeof *e);
     ck_hp_fifo_enqueue_mpmc((ck_hp_record_t *)ctx, &s->fifo, e, v);
 }
 
-static inline bool ckhp_dequeue(ckhp_state *s, void *ctx, void **v)
+BENCH_INLINE bool ckhp_dequeue(void *p, void *ctx, void **v)
 {
+    ckhp_state *s = (ckhp_state *)p;
     ck_hp_record_t *r = (ck_hp_record_t *)ctx;
     ck_hp_fifo_entry_t *garbage = ck_hp_fifo_dequeue_mpmc(r, &s->fifo, v);
     if (garbage == NULL)
@@ -328,7 +309,7 @@ static inline bool ckhp_dequeue(ckhp_state *s, void *ctx, void **v)
     return true;
 }
 
-QUEUE_LOOPS(ckhp, ckhp_state, "ck_hp_fifo", false)
+static const queue_ops ckhp_ops = {"ck_hp_fifo", false, ckhp_begin, ckhp_end, ckhp_enqueue, ckhp_dequeue};
 
 /* ---- Concurrency Kit ck_fifo_mpmc (type-stable nodes, reused at once) ---- */
 
@@ -370,13 +351,15 @@ static void mpmc_teardown(void *p)
     free(s);
 }
 
-static inline void *mpmc_begin(mpmc_state *s, unsigned tid)
+BENCH_INLINE void *mpmc_begin(void *p, unsigned tid)
 {
+    mpmc_state *s = (mpmc_state *)p;
     return &s->hands[tid];
 }
 
-static inline void mpmc_end(mpmc_state *s, void *ctx)
+BENCH_INLINE void mpmc_end(void *p, void *ctx)
 {
+    mpmc_state *s = (mpmc_state *)p;
     hand *h = (hand *)ctx;
     if (h->node != NULL)
         lf_stack_push(&s->free_nodes, &((mpmc_node *)h->node)->free_link);
@@ -400,13 +383,15 @@ static inline mpmc_node *mpmc_node_get(mpmc_state *s, hand *h)
     return n;
 }
 
-static inline void mpmc_enqueue(mpmc_state *s, void *ctx, void *v)
+BENCH_INLINE void mpmc_enqueue(void *p, void *ctx, void *v)
 {
+    mpmc_state *s = (mpmc_state *)p;
     ck_fifo_mpmc_enqueue(&s->fifo, &mpmc_node_get(s, (hand *)ctx)->entry, v);
 }
 
-static inline bool mpmc_dequeue(mpmc_state *s, void *ctx, void **v)
+BENCH_INLINE bool mpmc_dequeue(void *p, void *ctx, void **v)
 {
+    mpmc_state *s = (mpmc_state *)p;
     ck_fifo_mpmc_entry_t *garbage;
     if (!ck_fifo_mpmc_dequeue(&s->fifo, v, &garbage))
         return false;
@@ -419,7 +404,7 @@ static inline bool mpmc_dequeue(mpmc_state *s, void *ctx, void **v)
     return true;
 }
 
-QUEUE_LOOPS(mpmc, mpmc_state, "ck_fifo_mpmc", false)
+static const queue_ops mpmc_ops = {"ck_fifo_mpmc", false, mpmc_begin, mpmc_end, mpmc_enqueue, mpmc_dequeue};
 
 /* ---- liburcu wfcqueue (wait-free enqueue, blocking dequeue) -------------- */
 
@@ -453,27 +438,30 @@ static void wfcq_teardown(void *p)
     free(s);
 }
 
-static inline void *wfcq_begin(wfcq_state *s, unsigned tid)
+BENCH_INLINE void *wfcq_begin(void *p, unsigned tid)
 {
+    wfcq_state *s = (wfcq_state *)p;
     return &s->hands[tid];
 }
 
-static inline void wfcq_end(wfcq_state *s, void *ctx)
+BENCH_INLINE void wfcq_end(void *p, void *ctx)
 {
-    (void)s;
+    (void)p;
     (void)ctx;
 }
 
-static inline void wfcq_enqueue(wfcq_state *s, void *ctx, void *v)
+BENCH_INLINE void wfcq_enqueue(void *p, void *ctx, void *v)
 {
+    wfcq_state *s = (wfcq_state *)p;
     wfcq_item *it = (wfcq_item *)hand_take((hand *)ctx, sizeof *it);
     cds_wfcq_node_init(&it->node);
     it->value = v;
     cds_wfcq_enqueue(&s->head, &s->tail, &it->node);
 }
 
-static inline bool wfcq_dequeue(wfcq_state *s, void *ctx, void **v)
+BENCH_INLINE bool wfcq_dequeue(void *p, void *ctx, void **v)
 {
+    wfcq_state *s = (wfcq_state *)p;
     struct cds_wfcq_node *n = cds_wfcq_dequeue_blocking(&s->head, &s->tail);
     if (n == NULL)
         return false;
@@ -483,7 +471,7 @@ static inline bool wfcq_dequeue(wfcq_state *s, void *ctx, void **v)
     return true;
 }
 
-QUEUE_LOOPS(wfcq, wfcq_state, "urcu_wfcq", false)
+static const queue_ops wfcq_ops = {"urcu_wfcq", false, wfcq_begin, wfcq_end, wfcq_enqueue, wfcq_dequeue};
 
 /* ---- liburcu rculfqueue (RCU read side, call_rcu reclamation) ------------ */
 
@@ -523,23 +511,24 @@ static void rculfq_teardown(void *p)
     free(s);
 }
 
-static inline void *rculfq_begin(rculfq_state *s, unsigned tid)
+BENCH_INLINE void *rculfq_begin(void *p, unsigned tid)
 {
-    (void)s;
+    (void)p;
     (void)tid;
     rcu_register_thread();
     return NULL;
 }
 
-static inline void rculfq_end(rculfq_state *s, void *ctx)
+BENCH_INLINE void rculfq_end(void *p, void *ctx)
 {
-    (void)s;
+    (void)p;
     (void)ctx;
     rcu_unregister_thread();
 }
 
-static inline void rculfq_enqueue(rculfq_state *s, void *ctx, void *v)
+BENCH_INLINE void rculfq_enqueue(void *p, void *ctx, void *v)
 {
+    rculfq_state *s = (rculfq_state *)p;
     rculfq_item *it = (rculfq_item *)xmalloc(sizeof *it);
     (void)ctx;
     cds_lfq_node_init_rcu(&it->node);
@@ -549,8 +538,9 @@ static inline void rculfq_enqueue(rculfq_state *s, void *ctx, void *v)
     rcu_read_unlock();
 }
 
-static inline bool rculfq_dequeue(rculfq_state *s, void *ctx, void **v)
+BENCH_INLINE bool rculfq_dequeue(void *p, void *ctx, void **v)
 {
+    rculfq_state *s = (rculfq_state *)p;
     (void)ctx;
     rcu_read_lock();
     struct cds_lfq_node_rcu *n = cds_lfq_dequeue_rcu(&s->q);
@@ -563,7 +553,7 @@ static inline bool rculfq_dequeue(rculfq_state *s, void *ctx, void **v)
     return true;
 }
 
-QUEUE_LOOPS(rculfq, rculfq_state, "urcu_lfq", false)
+static const queue_ops rculfq_ops = {"urcu_lfq", false, rculfq_begin, rculfq_end, rculfq_enqueue, rculfq_dequeue};
 
 /* ---- lf_ring (bounded, lock-free SCQ) ------------------------------------ */
 
@@ -591,21 +581,22 @@ static void lfr_teardown(void *p)
     free(s);
 }
 
-static inline void *lfr_begin(lfr_state *s, unsigned tid)
+BENCH_INLINE void *lfr_begin(void *p, unsigned tid)
 {
-    (void)s;
+    (void)p;
     (void)tid;
     return NULL;
 }
 
-static inline void lfr_end(lfr_state *s, void *ctx)
+BENCH_INLINE void lfr_end(void *p, void *ctx)
 {
-    (void)s;
+    (void)p;
     (void)ctx;
 }
 
-static inline void lfr_enqueue(lfr_state *s, void *ctx, void *v)
+BENCH_INLINE void lfr_enqueue(void *p, void *ctx, void *v)
 {
+    lfr_state *s = (lfr_state *)p;
     (void)ctx;
     /* at most one value per thread is queued, far below the capacity: LF_FULL is a bug */
     if (lf_ring_enqueue(&s->r, v) != LF_OK) {
@@ -614,16 +605,16 @@ static inline void lfr_enqueue(lfr_state *s, void *ctx, void *v)
     }
 }
 
-static inline bool lfr_dequeue(lfr_state *s, void *ctx, void **v)
+BENCH_INLINE bool lfr_dequeue(void *p, void *ctx, void **v)
 {
+    lfr_state *s = (lfr_state *)p;
     (void)ctx;
     return lf_ring_dequeue(&s->r, v) == LF_OK;
 }
 
-QUEUE_LOOPS(lfr, lfr_state, "lf_ring", true)
+static const queue_ops lfr_ops = {"lf_ring", true, lfr_begin, lfr_end, lfr_enqueue, lfr_dequeue};
 
 /* ---- pthread_mutex queue ------------------------------------------------- */
-
 
 typedef struct mutexq_node {
     struct mutexq_node *next;
@@ -655,19 +646,21 @@ static void mutexq_teardown(void *p)
     free(s);
 }
 
-static inline void *mutexq_begin(mutexq_state *s, unsigned tid)
+BENCH_INLINE void *mutexq_begin(void *p, unsigned tid)
 {
+    mutexq_state *s = (mutexq_state *)p;
     return &s->hands[tid];
 }
 
-static inline void mutexq_end(mutexq_state *s, void *ctx)
+BENCH_INLINE void mutexq_end(void *p, void *ctx)
 {
-    (void)s;
+    (void)p;
     (void)ctx;
 }
 
-static inline void mutexq_enqueue(mutexq_state *s, void *ctx, void *v)
+BENCH_INLINE void mutexq_enqueue(void *p, void *ctx, void *v)
 {
+    mutexq_state *s = (mutexq_state *)p;
     mutexq_node *n = (mutexq_node *)hand_take((hand *)ctx, sizeof *n);
     n->value = v;
     n->next = NULL;
@@ -680,8 +673,9 @@ static inline void mutexq_enqueue(mutexq_state *s, void *ctx, void *v)
     pthread_mutex_unlock(&s->lock);
 }
 
-static inline bool mutexq_dequeue(mutexq_state *s, void *ctx, void **v)
+BENCH_INLINE bool mutexq_dequeue(void *p, void *ctx, void **v)
 {
+    mutexq_state *s = (mutexq_state *)p;
     pthread_mutex_lock(&s->lock);
     mutexq_node *n = s->head;
     if (n != NULL) {
@@ -697,7 +691,63 @@ static inline bool mutexq_dequeue(mutexq_state *s, void *ctx, void **v)
     return true;
 }
 
-QUEUE_LOOPS(mutexq, mutexq_state, "mutex", false)
+static const queue_ops mutexq_ops = {"mutex", false, mutexq_begin, mutexq_end, mutexq_enqueue, mutexq_dequeue};
+
+/* ---- the loop and the check ---------------------------------------------- */
+
+/* queue: enqueue(own next value); dequeue() pairs until stop; returns the pairs. */
+BENCH_INLINE uint64_t pairs_run(const queue_ops *ops, void *p, unsigned tid, unsigned nthreads,
+                                const atomic_bool *stop)
+{
+    queue_common *c = (queue_common *)p; /* every state's first member */
+    bench_value_log *l = &c->logs[tid];
+    void *ctx = ops->begin(p, tid);
+    uint64_t n = 0;
+    while (bench_running(stop)) {
+        for (int i = 0; i < BATCH; i++) {
+            void *v;
+            ops->enqueue(p, ctx, bench_value(tid, l->produced++));
+            if (ops->dequeue(p, ctx, &v))
+                bench_value_log_add(l, nthreads, v);
+            else
+                l->empties++;
+        }
+        n += BATCH;
+    }
+    ops->end(p, ctx);
+    return n;
+}
+
+/* After the trial (quiescent): drain on this thread into logs[nthreads], then the verdict. */
+BENCH_INLINE const char *drained_check(const queue_ops *ops, void *p)
+{
+    queue_common *c = (queue_common *)p;
+    unsigned n = c->nthreads;
+    void *ctx = ops->begin(p, 0);
+    void *v;
+    while (ops->dequeue(p, ctx, &v))
+        bench_value_log_add(&c->logs[n], n, v);
+    ops->end(p, ctx);
+    return verdict(c, ops->name, ops->strict);
+}
+
+#define QUEUE_ENTRY_FNS(X)                                                                            \
+    static uint64_t X##_pairs(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)      \
+    {                                                                                                 \
+        return pairs_run(&X##_ops, p, tid, nthreads, stop);                                           \
+    }                                                                                                 \
+    static const char *X##_check(void *p)                                                             \
+    {                                                                                                 \
+        return drained_check(&X##_ops, p);                                                            \
+    }
+
+QUEUE_ENTRY_FNS(mutexq)
+QUEUE_ENTRY_FNS(ckhp)
+QUEUE_ENTRY_FNS(mpmc)
+QUEUE_ENTRY_FNS(wfcq)
+QUEUE_ENTRY_FNS(rculfq)
+QUEUE_ENTRY_FNS(lfq)
+QUEUE_ENTRY_FNS(lfr)
 
 /* ---- the queue families -------------------------------------------------- */
 
@@ -784,44 +834,6 @@ static hp_stack_item *hpstack_item(unsigned tid, uint64_t k, stack_totals *t)
     return it;
 }
 
-static void lf_item_reclaim(lf_hp_node *n)
-{
-    free(lf_container_of(n, hp_stack_item, hp));
-}
-
-static inline void lf_pop_one(hpstack_state *s, lf_hp_rec *r, stack_totals *t)
-{
-    lf_stack_node *n = lf_stack_pop_hp(&s->lf, r);
-    if (n != NULL) {
-        hp_stack_item *it = lf_container_of(n, hp_stack_item, lf);
-        t->popped++;
-        t->popped_sum += it->id;
-        lf_hp_retire(r, &it->hp, n, lf_item_reclaim);
-    }
-}
-
-static uint64_t lf_stack_hp_run(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
-{
-    (void)nthreads;
-    hpstack_state *s = (hpstack_state *)p;
-    stack_totals *t = &s->totals[tid];
-    lf_hp_rec *r = lf_hp_rec_acquire(&s->hp);
-    if (r == NULL) {
-        fprintf(stderr, "bench: lf_hp_rec_acquire failed\n");
-        exit(2);
-    }
-    uint64_t n = 0;
-    while (bench_running(stop)) {
-        for (int i = 0; i < BATCH; i++) {
-            lf_stack_push(&s->lf, &hpstack_item(tid, n + (uint64_t)i, t)->lf);
-            lf_pop_one(s, r, t);
-        }
-        n += BATCH;
-    }
-    lf_hp_rec_release(r);
-    return n;
-}
-
 static const char *hpstack_verdict(hpstack_state *s)
 {
     uint64_t pushed = 0, pushed_sum = 0, popped = 0, popped_sum = 0;
@@ -836,58 +848,134 @@ static const char *hpstack_verdict(hpstack_state *s)
     return NULL;
 }
 
-static const char *lf_stack_hp_check(void *p)
+/* As the queue's: adapters over hpstack_state, one loop and one drain check for both entries. */
+typedef struct hpstack_ops {
+    void *(*begin)(hpstack_state *s, unsigned tid); /* a thread's hazard record */
+    void (*end)(hpstack_state *s, void *ctx);
+    void (*push)(hpstack_state *s, hp_stack_item *it);
+    bool (*pop_retire)(hpstack_state *s, void *ctx, stack_totals *t); /* false: empty */
+} hpstack_ops;
+
+/* lf_stack_pop_hp, nodes retired to lf_hp_retire */
+static void lf_item_reclaim(lf_hp_node *n)
 {
-    hpstack_state *s = (hpstack_state *)p;
+    free(lf_container_of(n, hp_stack_item, hp));
+}
+
+BENCH_INLINE void *lfhp_begin(hpstack_state *s, unsigned tid)
+{
+    (void)tid;
     lf_hp_rec *r = lf_hp_rec_acquire(&s->hp);
-    while (!lf_stack_is_empty(&s->lf))
-        lf_pop_one(s, r, &s->totals[s->nthreads]);
-    lf_hp_rec_release(r);
-    return hpstack_verdict(s);
-}
-
-static inline void ck_pop_one(hpstack_state *s, ck_hp_record_t *r, stack_totals *t)
-{
-    ck_stack_entry_t *e = ck_hp_stack_pop_mpmc(r, &s->ck);
-    if (e != NULL) {
-        hp_stack_item *it = lf_container_of(e, hp_stack_item, ck);
-        t->popped++;
-        t->popped_sum += it->id;
-        ck_hp_free(r, &it->ck_hazard, it, e);
+    if (r == NULL) {
+        fprintf(stderr, "bench: lf_hp_rec_acquire failed\n");
+        exit(2);
     }
+    return r;
 }
 
-static uint64_t ck_hp_stack_run(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
+BENCH_INLINE void lfhp_end(hpstack_state *s, void *ctx)
 {
-    (void)nthreads;
+    (void)s;
+    lf_hp_rec_release((lf_hp_rec *)ctx);
+}
+
+BENCH_INLINE void lfhp_push(hpstack_state *s, hp_stack_item *it)
+{
+    lf_stack_push(&s->lf, &it->lf);
+}
+
+BENCH_INLINE bool lfhp_pop_retire(hpstack_state *s, void *ctx, stack_totals *t)
+{
+    lf_hp_rec *r = (lf_hp_rec *)ctx;
+    lf_stack_node *n = lf_stack_pop_hp(&s->lf, r);
+    if (n == NULL)
+        return false;
+    hp_stack_item *it = lf_container_of(n, hp_stack_item, lf);
+    t->popped++;
+    t->popped_sum += it->id;
+    lf_hp_retire(r, &it->hp, n, lf_item_reclaim);
+    return true;
+}
+
+/* ck_hp_stack, nodes retired to ck_hp_free */
+BENCH_INLINE void *ckhps_begin(hpstack_state *s, unsigned tid)
+{
+    return &s->ck_records[tid];
+}
+
+BENCH_INLINE void ckhps_end(hpstack_state *s, void *ctx)
+{
+    (void)s;
+    ck_hp_clear((ck_hp_record_t *)ctx);
+}
+
+BENCH_INLINE void ckhps_push(hpstack_state *s, hp_stack_item *it)
+{
+    ck_hp_stack_push_mpmc(&s->ck, &it->ck);
+}
+
+BENCH_INLINE bool ckhps_pop_retire(hpstack_state *s, void *ctx, stack_totals *t)
+{
+    ck_hp_record_t *r = (ck_hp_record_t *)ctx;
+    ck_stack_entry_t *e = ck_hp_stack_pop_mpmc(r, &s->ck);
+    if (e == NULL)
+        return false;
+    hp_stack_item *it = lf_container_of(e, hp_stack_item, ck);
+    t->popped++;
+    t->popped_sum += it->id;
+    ck_hp_free(r, &it->ck_hazard, it, e);
+    return true;
+}
+
+static const hpstack_ops lfhp_ops = {lfhp_begin, lfhp_end, lfhp_push, lfhp_pop_retire},
+                         ckhps_ops = {ckhps_begin, ckhps_end, ckhps_push, ckhps_pop_retire};
+
+/* stack_hp: push(fresh node)+pop pairs until stop; returns the pairs. */
+BENCH_INLINE uint64_t hp_pairs_run(const hpstack_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
+{
     hpstack_state *s = (hpstack_state *)p;
     stack_totals *t = &s->totals[tid];
-    ck_hp_record_t *r = &s->ck_records[tid];
+    void *ctx = ops->begin(s, tid);
     uint64_t n = 0;
     while (bench_running(stop)) {
         for (int i = 0; i < BATCH; i++) {
-            ck_hp_stack_push_mpmc(&s->ck, &hpstack_item(tid, n + (uint64_t)i, t)->ck);
-            ck_pop_one(s, r, t);
+            ops->push(s, hpstack_item(tid, n + (uint64_t)i, t));
+            ops->pop_retire(s, ctx, t);
         }
         n += BATCH;
     }
-    ck_hp_clear(r);
+    ops->end(s, ctx);
     return n;
 }
 
-static const char *ck_hp_stack_check(void *p)
+/* After the trial (quiescent): pop the rest as thread nthreads, then count. */
+BENCH_INLINE const char *hp_drained_check(const hpstack_ops *ops, void *p)
 {
     hpstack_state *s = (hpstack_state *)p;
-    ck_hp_record_t *r = &s->ck_records[s->nthreads];
-    while (CK_STACK_FIRST(&s->ck) != NULL)
-        ck_pop_one(s, r, &s->totals[s->nthreads]);
-    ck_hp_clear(r);
+    void *ctx = ops->begin(s, s->nthreads);
+    while (ops->pop_retire(s, ctx, &s->totals[s->nthreads]))
+        ;
+    ops->end(s, ctx);
     return hpstack_verdict(s);
 }
 
+#define HPSTACK_ENTRY_FNS(X)                                                                          \
+    static uint64_t X##_run(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)        \
+    {                                                                                                 \
+        (void)nthreads;                                                                               \
+        return hp_pairs_run(&X##_ops, p, tid, stop);                                                  \
+    }                                                                                                 \
+    static const char *X##_check(void *p)                                                             \
+    {                                                                                                 \
+        return hp_drained_check(&X##_ops, p);                                                         \
+    }
+
+HPSTACK_ENTRY_FNS(ckhps)
+HPSTACK_ENTRY_FNS(lfhp)
+
 static const bench_entry stack_hp_entries[] = {
-    {"ck_hp_stack", hpstack_setup, ck_hp_stack_run, ck_hp_stack_check, hpstack_teardown},
-    {"lf_stack_pop_hp", hpstack_setup, lf_stack_hp_run, lf_stack_hp_check, hpstack_teardown},
+    {"ck_hp_stack", hpstack_setup, ckhps_run, ckhps_check, hpstack_teardown},
+    {"lf_stack_pop_hp", hpstack_setup, lfhp_run, lfhp_check, hpstack_teardown},
 };
 
 const bench_family bench_stack_hp = {

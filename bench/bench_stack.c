@@ -106,54 +106,53 @@ static unsigned nthreads_of(const stack_state *s)
  * the tables are const, so each entry's loop compiles to its own code with
  * no call through a pointer.
  */
-#define STACK_INLINE static inline __attribute__((always_inline))
 typedef struct stack_ops {
     void (*push)(stack_state *s, stack_item *it);
     stack_item *(*pop)(stack_state *s); /* NULL when empty */
 } stack_ops;
 
-STACK_INLINE void lf_push(stack_state *s, stack_item *it)
+BENCH_INLINE void lf_push(stack_state *s, stack_item *it)
 {
     lf_stack_push(&s->lf, &it->lf);
 }
 
-STACK_INLINE stack_item *lf_pop(stack_state *s)
+BENCH_INLINE stack_item *lf_pop(stack_state *s)
 {
     lf_stack_node *n = lf_stack_pop(&s->lf);
     return n ? lf_container_of(n, stack_item, lf) : NULL;
 }
 
-STACK_INLINE void ck_push(stack_state *s, stack_item *it)
+BENCH_INLINE void ck_push(stack_state *s, stack_item *it)
 {
     ck_stack_push_mpmc(&s->ck, &it->ck);
 }
 
-STACK_INLINE stack_item *ck_pop(stack_state *s)
+BENCH_INLINE stack_item *ck_pop(stack_state *s)
 {
     ck_stack_entry_t *e = ck_stack_pop_mpmc(&s->ck);
     return e ? lf_container_of(e, stack_item, ck) : NULL;
 }
 
-STACK_INLINE void urcu_push(stack_state *s, stack_item *it)
+BENCH_INLINE void urcu_push(stack_state *s, stack_item *it)
 {
     cds_lfs_node_init(&it->urcu);
     cds_lfs_push(&s->urcu, &it->urcu);
 }
 
-STACK_INLINE stack_item *urcu_pop(stack_state *s)
+BENCH_INLINE stack_item *urcu_pop(stack_state *s)
 {
     struct cds_lfs_node *n = cds_lfs_pop_blocking(&s->urcu);
     return n ? lf_container_of(n, stack_item, urcu) : NULL;
 }
 
 /* Lock-based baselines: one list, guarded by a pthread mutex or a spinlock. */
-STACK_INLINE void locked_push(stack_state *s, stack_item *it)
+BENCH_INLINE void locked_push(stack_state *s, stack_item *it)
 {
     it->next = s->top;
     s->top = it;
 }
 
-STACK_INLINE stack_item *locked_pop(stack_state *s)
+BENCH_INLINE stack_item *locked_pop(stack_state *s)
 {
     stack_item *it = s->top;
     if (it != NULL)
@@ -161,14 +160,14 @@ STACK_INLINE stack_item *locked_pop(stack_state *s)
     return it;
 }
 
-STACK_INLINE void mutex_push(stack_state *s, stack_item *it)
+BENCH_INLINE void mutex_push(stack_state *s, stack_item *it)
 {
     pthread_mutex_lock(&s->lock);
     locked_push(s, it);
     pthread_mutex_unlock(&s->lock);
 }
 
-STACK_INLINE stack_item *mutex_pop(stack_state *s)
+BENCH_INLINE stack_item *mutex_pop(stack_state *s)
 {
     pthread_mutex_lock(&s->lock);
     stack_item *it = locked_pop(s);
@@ -176,14 +175,14 @@ STACK_INLINE stack_item *mutex_pop(stack_state *s)
     return it;
 }
 
-STACK_INLINE void spin_push(stack_state *s, stack_item *it)
+BENCH_INLINE void spin_push(stack_state *s, stack_item *it)
 {
     pthread_spin_lock(&s->spin);
     locked_push(s, it);
     pthread_spin_unlock(&s->spin);
 }
 
-STACK_INLINE stack_item *spin_pop(stack_state *s)
+BENCH_INLINE stack_item *spin_pop(stack_state *s)
 {
     pthread_spin_lock(&s->spin);
     stack_item *it = locked_pop(s);
@@ -193,13 +192,13 @@ STACK_INLINE stack_item *spin_pop(stack_state *s)
 
 /* timer_only (stack_latency): no stack at all.  The thread's node becomes
    NULL, which timer_push ignores; the entry has no check. */
-STACK_INLINE void timer_push(stack_state *s, stack_item *it)
+BENCH_INLINE void timer_push(stack_state *s, stack_item *it)
 {
     (void)s;
     (void)it;
 }
 
-STACK_INLINE stack_item *timer_pop(stack_state *s)
+BENCH_INLINE stack_item *timer_pop(stack_state *s)
 {
     (void)s;
     return NULL;
@@ -210,7 +209,7 @@ static const stack_ops lf_ops = {lf_push, lf_pop}, ck_ops = {ck_push, ck_pop}, u
                        timer_ops = {timer_push, timer_pop};
 
 /* A thread's start: one node in hand (returned), PRELOAD pushed. */
-STACK_INLINE stack_item *preload(const stack_ops *ops, stack_state *s, unsigned tid)
+BENCH_INLINE stack_item *preload(const stack_ops *ops, stack_state *s, unsigned tid)
 {
     stack_item *mine = first_item(s, tid);
     for (int i = 1; i <= PRELOAD; i++)
@@ -219,7 +218,7 @@ STACK_INLINE stack_item *preload(const stack_ops *ops, stack_state *s, unsigned 
 }
 
 /* stack: push+pop pairs until stop; returns the pairs. */
-STACK_INLINE uint64_t pairs_run(const stack_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
+BENCH_INLINE uint64_t pairs_run(const stack_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
 {
     stack_state *s = (stack_state *)p;
     stack_item *mine = preload(ops, s, tid);
@@ -236,7 +235,7 @@ STACK_INLINE uint64_t pairs_run(const stack_ops *ops, void *p, unsigned tid, con
 }
 
 /* stack_latency: the same, each push and pop timed; returns the single operations. */
-STACK_INLINE uint64_t timed_run(const stack_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
+BENCH_INLINE uint64_t timed_run(const stack_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
 {
     stack_state *s = (stack_state *)p;
     bench_hist *h = (bench_hist *)bench_alloc(64, sizeof *h);
@@ -260,7 +259,7 @@ STACK_INLINE uint64_t timed_run(const stack_ops *ops, void *p, unsigned tid, con
 }
 
 /* After the trial (quiescent): pop everything, then check conservation. */
-STACK_INLINE const char *drained_check(const stack_ops *ops, void *p)
+BENCH_INLINE const char *drained_check(const stack_ops *ops, void *p)
 {
     stack_state *s = (stack_state *)p;
     stack_item **found = (stack_item **)calloc(s->nitems, sizeof *found);
@@ -272,54 +271,34 @@ STACK_INLINE const char *drained_check(const stack_ops *ops, void *p)
     return why;
 }
 
-#define STACK_ENTRY_FNS(X)                                                                           \
+/* X's functions in stack (pairs, and the drain check) and in stack_latency (timed). */
+#define STACK_PAIRS_FNS(X)                                                                           \
     static uint64_t X##_pairs(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)     \
     {                                                                                                \
         (void)nthreads;                                                                              \
         return pairs_run(&X##_ops, p, tid, stop);                                                    \
-    }                                                                                                \
-    static uint64_t X##_timed(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)     \
-    {                                                                                                \
-        (void)nthreads;                                                                              \
-        return timed_run(&X##_ops, p, tid, stop);                                                    \
     }                                                                                                \
     static const char *X##_check(void *p)                                                            \
     {                                                                                                \
         return drained_check(&X##_ops, p);                                                           \
     }
 
-STACK_ENTRY_FNS(lf)
-STACK_ENTRY_FNS(ck)
-STACK_ENTRY_FNS(mutex)
+#define STACK_TIMED_FNS(X)                                                                           \
+    static uint64_t X##_timed(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)     \
+    {                                                                                                \
+        (void)nthreads;                                                                              \
+        return timed_run(&X##_ops, p, tid, stop);                                                    \
+    }
 
-/* Entries of one family only: the others' unused functions would not compile under -Werror. */
-static uint64_t urcu_pairs(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
-{
-    (void)nthreads;
-    return pairs_run(&urcu_ops, p, tid, stop);
-}
-
-static const char *urcu_check(void *p)
-{
-    return drained_check(&urcu_ops, p);
-}
-
-static uint64_t spin_pairs(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
-{
-    (void)nthreads;
-    return pairs_run(&spin_ops, p, tid, stop);
-}
-
-static const char *spin_check(void *p)
-{
-    return drained_check(&spin_ops, p);
-}
-
-static uint64_t timer_timed(void *p, unsigned tid, unsigned nthreads, const atomic_bool *stop)
-{
-    (void)nthreads;
-    return timed_run(&timer_ops, p, tid, stop);
-}
+STACK_PAIRS_FNS(lf)
+STACK_PAIRS_FNS(ck)
+STACK_PAIRS_FNS(urcu)
+STACK_PAIRS_FNS(mutex)
+STACK_PAIRS_FNS(spin)
+STACK_TIMED_FNS(lf)
+STACK_TIMED_FNS(ck)
+STACK_TIMED_FNS(mutex)
+STACK_TIMED_FNS(timer)
 
 static const bench_entry stack_entries[] = {
     {"mutex", stack_setup, mutex_pairs, mutex_check, stack_teardown},

@@ -9,7 +9,7 @@ typedef struct counter_run {
     lf_counter cas;
     lf_padded_counter padded;
     lf_sharded_counter sharded;
-    lf_sharded_counter owned; /* one slot per thread, lf_sharded_counter_add_owned */
+    lf_sharded_counter owned; /* one slot per thread: add_owned and the slot handle's add_owned */
     uint64_t *done; /* per thread: increments it made to each counter */
 } counter_run;
 
@@ -18,12 +18,14 @@ static void counter_worker(void *arg, unsigned index)
     counter_run *c = (counter_run *)arg;
     uint64_t last_plain = 0, last_cas = 0, n = 0;
     bool first = true;
+    lf_padded_counter *mine = lf_sharded_counter_shard(&c->owned, index);
     while (stress_running(c->r)) {
         uint64_t a = lf_counter_fetch_add(&c->plain, 1);
         uint64_t b = lf_counter_cas_add(&c->cas, 1);
         lf_padded_counter_fetch_add(&c->padded, 1);
         lf_sharded_counter_add(&c->sharded, index, 1);
         lf_sharded_counter_add_owned(&c->owned, index, 1);
+        lf_padded_counter_add_owned(mine, 1);
         uint64_t expected = lf_counter_load(&c->cas);
         lf_counter_cas(&c->cas, &expected, expected); /* a no-op CAS must leave the count alone */
         /* fetch-add hands each thread strictly increasing previous values */
@@ -69,9 +71,9 @@ bool stress_counter_exact(const stress_opts *o, stress_report *r)
         else if (lf_sharded_counter_sum(&c->sharded) != total)
             stress_fail(r, "sharded counter %llu, expected %llu",
                         (unsigned long long)lf_sharded_counter_sum(&c->sharded), (unsigned long long)total);
-        else if (lf_sharded_counter_sum(&c->owned) != total)
-            stress_fail(r, "owned-slot sharded counter %llu, expected %llu",
-                        (unsigned long long)lf_sharded_counter_sum(&c->owned), (unsigned long long)total);
+        else if (lf_sharded_counter_sum(&c->owned) != 2 * total)
+            stress_fail(r, "owned-slot sharded counter %llu, expected %llu (two owned adds per step)",
+                        (unsigned long long)lf_sharded_counter_sum(&c->owned), (unsigned long long)(2 * total));
         else
             stress_note(r, "5 counters exact at %llu", (unsigned long long)total);
     }

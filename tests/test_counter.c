@@ -104,6 +104,21 @@ Test(sharded_counter, add_owned_adds_to_its_slot_without_rmw)
     lf_sharded_counter_destroy(&c);
 }
 
+Test(sharded_counter, shard_maps_like_add_and_takes_owned_adds)
+{
+    lf_sharded_counter c = {NULL, 0};
+    cr_assert_eq(lf_sharded_counter_init(&c, 3), LF_OK);
+    cr_assert_eq(lf_sharded_counter_shard(&c, 1), &c.slots[1]);
+    cr_assert_eq(lf_sharded_counter_shard(&c, 7), &c.slots[1]); /* 7 mod 3 */
+    lf_padded_counter *mine = lf_sharded_counter_shard(&c, 2);
+    for (int i = 0; i < 1000; i++)
+        lf_padded_counter_add_owned(mine, 2);
+    lf_sharded_counter_add(&c, 5, 1); /* shard 2 again, after the owner is done */
+    cr_assert_eq(lf_padded_counter_load(mine), 2001);
+    cr_assert_eq(lf_sharded_counter_sum(&c), 2001);
+    lf_sharded_counter_destroy(&c);
+}
+
 Test(sharded_counter, slots_are_cache_line_aligned)
 {
     lf_sharded_counter c = {NULL, 0};

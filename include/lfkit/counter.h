@@ -112,6 +112,25 @@ static inline uint64_t lf_padded_counter_load(const lf_padded_counter *c)
 }
 
 /*
+ * Owner of c only (one writer at a time).  Adds n without a read-modify-
+ * write: a plain load and store of the owner's own line, no lock prefix,
+ * the per-CPU counter of kernels.  Never mixed with
+ * lf_padded_counter_fetch_add on the same counter; handing it to another
+ * writer needs the caller's own synchronisation (a join, a mutex, a
+ * release/acquire hand-off).
+ */
+static inline void lf_padded_counter_add_owned(lf_padded_counter *c, uint64_t n)
+{
+    /* (O1) relaxed load: only the owner writes the counter, so this reads
+       its own last store (coherence); no other thread's write to order after. */
+    uint64_t old = atomic_load_explicit(&c->value, memory_order_relaxed);
+    /* (O2) relaxed store: atomic only so that a concurrent load (a sum)
+       reads a whole value; what makes a total exact when quiescent is the
+       caller's own synchronisation with the owner (e.g. a join). */
+    atomic_store_explicit(&c->value, old + n, memory_order_relaxed);
+}
+
+/*
  * A counter split over nshards padded slots.  Give each thread its own
  * shard (e.g. its thread index) and additions never share a cache line.
  */
@@ -142,35 +161,37 @@ static inline lf_status lf_sharded_counter_init(lf_sharded_counter *c, unsigned 
     return LF_OK;
 }
 
+/*
+ * Any thread.  The slot that shard maps to (shard mod nshards).  For a
+ * thread that adds to its own shard in a loop: look the slot up once and
+ * call lf_padded_counter_add_owned on it, which saves the two loads of c
+ * (slots, nshards) that every lf_sharded_counter_add_owned repeats: an
+ * atomic store is a compiler barrier, so they are not hoisted out of a
+ * caller's loop (docs/BENCHMARKS.md measures the difference).
+ */
+static inline lf_padded_counter *lf_sharded_counter_shard(lf_sharded_counter *c, unsigned shard)
+{
+    return &c->slots[shard < c->nshards ? shard : shard % c->nshards];
+}
+
 /* Any thread.  Adds n to slot (shard mod nshards). */
 static inline void lf_sharded_counter_add(lf_sharded_counter *c, unsigned shard, uint64_t n)
 {
     /* The usual caller passes its thread index, already below nshards: skip
        the division then (it cost about 15% of an uncontended add here). */
-    unsigned slot = shard < c->nshards ? shard : shard % c->nshards;
-    lf_padded_counter_fetch_add(&c->slots[slot], n);
+    lf_padded_counter_fetch_add(lf_sharded_counter_shard(c, shard), n);
 }
 
 /*
  * lf_sharded_counter_add_owned: adds n to the slot shard mod nshards
  * without a read-modify-write, for the slot's owner only: one thread at a
- * time owns a slot, never mixed with lf_sharded_counter_add on that slot;
- * handing a slot to another thread needs the caller's own synchronisation
- * (a join, a mutex, a release/acquire hand-off).  The per-CPU counter of
- * kernels: a plain load and store of the owner's own line, no lock prefix.
- * lf_sharded_counter_sum stays exact when quiescent.
+ * time owns a slot, never mixed with lf_sharded_counter_add on that slot
+ * (see lf_padded_counter_add_owned).  lf_sharded_counter_sum stays exact
+ * when quiescent.
  */
 static inline void lf_sharded_counter_add_owned(lf_sharded_counter *c, unsigned shard, uint64_t n)
 {
-    unsigned slot = shard < c->nshards ? shard : shard % c->nshards;
-    _Atomic(uint64_t) *v = &c->slots[slot].value;
-    /* (O1) relaxed load: only the owner writes the slot, so this reads its
-       own last store (coherence); no other thread's write to order after. */
-    uint64_t old = atomic_load_explicit(v, memory_order_relaxed);
-    /* (O2) relaxed store: atomic only so that a concurrent sum reads a whole
-       value; sum's relaxed loads read it, and what makes the total exact
-       when quiescent is the caller's own synchronisation (e.g. a join). */
-    atomic_store_explicit(v, old + n, memory_order_relaxed);
+    lf_padded_counter_add_owned(lf_sharded_counter_shard(c, shard), n);
 }
 
 /*
