@@ -75,9 +75,10 @@ Test(hp_fallback, plain_init_never_registers)
     lf_hp_domain_destroy(&d);
 }
 
-/* Registered, but a later barrier fails: that scan reclaims nothing (no
- * order holds between the readers' hazards and its loads); the next scan
- * whose barrier succeeds reclaims everything. */
+/* Registered: a scan runs the barrier only while another record is owned
+ * (hp.h, asymmetric case 3).  If that barrier fails, the scan reclaims
+ * nothing (no order holds between the other owners' hazards and its
+ * loads); the next scan whose barrier succeeds reclaims everything. */
 Test(hp_fallback, failed_barrier_reclaims_nothing)
 {
     register_result = 0;
@@ -88,6 +89,14 @@ Test(hp_fallback, failed_barrier_reclaims_nothing)
     tracked objs[4] = {{{NULL, NULL, NULL, false}, 0}};
     for (int i = 0; i < 4; i++)
         lf_hp_retire(r, &objs[i].hp, &objs[i], tracked_reclaim);
+    lf_hp_scan(r);
+    cr_assert_eq(barrier_calls, 0, "no other record is owned: no barrier needed");
+    cr_assert_eq(lf_hp_retired_count(r), 0);
+    for (int i = 0; i < 4; i++) {
+        objs[i].reclaimed = 0;
+        lf_hp_retire(r, &objs[i].hp, &objs[i], tracked_reclaim);
+    }
+    lf_hp_rec *other = lf_hp_rec_acquire(&d);
     barrier_result = -1;
     lf_hp_scan(r);
     cr_assert_eq(barrier_calls, 1);
@@ -100,6 +109,7 @@ Test(hp_fallback, failed_barrier_reclaims_nothing)
     cr_assert_eq(lf_hp_retired_count(r), 0);
     for (int i = 0; i < 4; i++)
         cr_assert_eq(objs[i].reclaimed, 1);
+    lf_hp_rec_release(other);
     lf_hp_rec_release(r);
     lf_hp_domain_destroy(&d);
 }

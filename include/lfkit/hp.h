@@ -73,42 +73,45 @@
  * Asymmetric domains (lf_hp_domain_init_asymmetric; the technique of
  * folly's hazptr and of the C++26 hazard-pointer paper P2530, with the
  * asymmetric fences of P1202: a light fence for readers, a heavy one for
- * the rare scans).  Everything above
- * holds but the store-buffering pair: protect is a release store of the
- * hazard (P1a), a compiler barrier (G), then the same seq_cst reload (P2);
- * lf_hp_set's fence becomes that compiler barrier (H2a); the scan's fence
- * S1 becomes Linux's membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) (S1a).
- * What S1a guarantees: when it returns, every thread of the process has
- * executed a full barrier at some instruction boundary during the call
- * (by IPI if it was running, by the scheduler's barrier if not), the
+ * the rare scans).  Everything above holds, S1 included, but protect's
+ * hazard store: a release store (P1a), then a compiler barrier (G), then
+ * the same seq_cst reload (P2).  To make up for it, a scan that finds a
+ * record other than its own in use (S1b) also runs Linux's
+ * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) (S1a) before loading the
+ * hazards.  S1a's guarantee: when it returns, every thread of the process
+ * has executed a full barrier at some instruction boundary during the
+ * call (by IPI if it was running, by the scheduler's barrier if not), the
  * caller included, and the kernel waited for each.  So model S1a as a
  * seq_cst fence of the scanner and G as a seq_cst fence of the reader,
  * both in S (folly's asymmetric_thread_fence_heavy / _light); G is where
  * the reader's barrier falls, to the reader's program, because the
- * compiler barrier keeps P1a before P2 among its instructions.  Proof:
- * G and S1a are ordered in S.  If G precedes S1a: P1a is sequenced
- * before G, S2 after S1a, so S2 sees P1a or later (fence-fence, C11
- * 7.17.3p11): the node is kept.  If S1a precedes G: the unlink happens
- * before S1a and P2 follows G, so P2 sees the unlink or later (C++20
- * [atomics.order]p4.4): protect retries.  Records pushed after the scan's
- * list load L: S1a happens before L, L reads a value older than the push
- * A1, and A1 is seq_cst, so S1a precedes A1 in S (p4.3); A1 strongly
- * happens before every G of an owner of the record (the push is
- * sequenced before the pusher's protects, and reaches later owners through
- * the in_use release / acquire pair), so A1 precedes G in S: S1a precedes
- * G, the second case.  A1's seq_cst thus carries this case alone; P2's
- * seq_cst is not used (acquire would do; on x86-64 both are a MOV).  In
- * hardware terms: the reader's barrier falls before P2 (then P2 sees the
- * unlink) or after P1a (then S2 sees the hazard, if the record is on the
- * list L read; and it is: the barrier follows A1, the kernel waits for it
- * before S1a returns, so L, after S1a, sees A1).  docs/hazard-pointers.md,
- * "Asymmetric mode", has the long form.  Every user of the domain gets
- * the right pairing through lf_hp_protect, lf_hp_publish or lf_hp_set,
- * which read the record's immutable kind; callers validate as before.
- * Where the heavy barrier is unavailable (lf_membarrier returns failure:
- * not x86-64 Linux, an old kernel, seccomp, TSan, GenMC) init leaves the
- * domain symmetric: a record's kind never changes, so no reader ever runs
- * the light fence against a scan that lacks the heavy one.
+ * compiler barrier keeps P1a before P2 among its instructions.  Proof, for
+ * a reader whose protect overlaps the scan:
+ * (1) its record is pushed after the scan's list load L: as in the
+ *     symmetric domain ("records pushed after a scan"; S1 and A1 and P2
+ *     are unchanged): P2 sees the removal, protect retries.
+ * (2) L sees the record, S1b reads in_use == 0: the reader acquires it
+ *     later, by the seq_cst CAS A2.  S1 is sequenced before S1b, which
+ *     reads a value older than A2, so S1 precedes A2 in S (C++20
+ *     [atomics.order]p4.3); A2 is sequenced before P2, both seq_cst, so S1
+ *     precedes P2, and P2 sees the removal (p4.2): protect retries.
+ * (3) S1b reads in_use != 0: S1a runs.  G and S1a are ordered in S.  If G
+ *     precedes S1a: P1a is sequenced before G and S2 after S1a, so S2
+ *     sees P1a or later (fence-fence, C11 7.17.3p11): the node is kept.
+ *     If S1a precedes G: the removal happens before S1a and P2 follows G,
+ *     so P2 sees it (p4.4): protect retries.
+ * So a thread that scans while no other record is owned (one thread, or
+ * the others' records released) pays S1 only, not the system call.
+ * docs/hazard-pointers.md, "Asymmetric mode", has the long form.  Every
+ * user of the domain gets the pairing through lf_hp_protect or
+ * lf_hp_publish, which read the record's immutable kind, and validates
+ * with a seq_cst load as before (cases 1 and 2 use it; on x86-64 it is a
+ * plain MOV); lf_hp_set, whose callers may validate with an acquire load,
+ * keeps its full fence H2 in both kinds.  Where the heavy barrier is
+ * unavailable (lf_membarrier fails: not x86-64 Linux, an old kernel,
+ * seccomp, TSan, GenMC) init leaves the domain symmetric: a record's kind
+ * never changes, so no reader runs the light fence against a scan that
+ * could not run the heavy one.
  *
  * ThreadSanitizer.  Every atomic access above has the same order in TSan
  * builds as in others, and lf_hp_domain has the same layout (no field
@@ -199,9 +202,8 @@ static inline size_t lf_hp_scan_threshold(size_t hazards)
     return 2 * hazards > LF_HP_SCAN_MIN ? 2 * hazards : LF_HP_SCAN_MIN;
 }
 
-/* The heavy barrier's system call, true on success.  The one place both
- * registration and the scan's barrier go through (tests/genmc/mutations.def
- * replaces it with a stand-in that orders nothing). */
+/* The heavy barrier's system call, true on success: registration and the
+ * scan's barrier both go through it. */
 static inline bool lf_hp__membarrier(int cmd)
 {
     return lf_membarrier(cmd) == 0;
@@ -327,10 +329,13 @@ static inline lf_hp_rec *lf_hp_rec_acquire(lf_hp_domain *d)
         if (atomic_load_explicit(&r->in_use, memory_order_relaxed) != 0)
             continue;
         LF_STRESS_POINT();
-        /* acquire: pairs with lf_hp_rec_release's release store; the
-         * previous owner's retired list, cache and scratch are ours now */
+        /* (A2) acquire: pairs with lf_hp_rec_release's release store; the
+         * previous owner's retired list, cache and scratch are ours now.
+         * seq_cst: a scan whose S1b saw the record free precedes this CAS
+         * in S, and so precedes our validations (file comment, asymmetric
+         * case 2; the same lock cmpxchg on x86-64) */
         if (atomic_compare_exchange_strong_explicit(&r->in_use, &expected, 1u,
-                                                    memory_order_acquire,
+                                                    memory_order_seq_cst,
                                                     memory_order_relaxed)) {
             r->scan_threshold = lf_hp_scan_threshold(lf_hp_domain_hazards(d));
             return r;
@@ -415,10 +420,10 @@ static inline void lf_hp__light_fence(void)
 }
 
 /*
- * lf_hp_set: publishes p in slot and orders it before the caller's next
- * load; the caller must then re-read its source (any load at least
- * acquire) and retry unless it still yields p.  Owner of r.  Bad r or
- * slot: no effect.
+ * lf_hp_set: publishes p in slot and executes a full fence (in either
+ * kind of domain); the caller must then re-read its source (any load at
+ * least acquire) and retry unless it still yields p.  Owner of r.  Bad r
+ * or slot: no effect.
  */
 static inline void lf_hp_set(lf_hp_rec *r, unsigned slot, void *p)
 {
@@ -428,11 +433,6 @@ static inline void lf_hp_set(lf_hp_rec *r, unsigned slot, void *p)
      * protected before it is seen replaced (pairs with scan's acquire
      * load, S2) */
     atomic_store_explicit(&r->hazard[slot], p, memory_order_release);
-    if (r->asymmetric) {
-        /* (H2a) light fence: pairs with the heavy barrier S1a */
-        lf_hp__light_fence();
-        return;
-    }
     /* (H2) full fence: orders H1 before the caller's validating reload;
      * pairs with S1 in lf_hp_scan (C11 7.17.3p11).  Store before load
      * only, no happens-before needed: invisible to TSan (file comment). */
@@ -484,10 +484,10 @@ static inline void *lf_hp_protect(lf_hp_rec *r, unsigned slot, _Atomic(void *) c
         LF_STRESS_POINT();
         lf_hp_publish(r, slot, p);
         /* (P2) seq_cst: the validation of lf_hp_publish's protocol (pairs
-         * with S1; in an asymmetric domain acquire would do, the order
-         * coming from G and S1a, and on x86-64 a seq_cst load is the same
-         * MOV); also acquire, pairing with the release store or CAS that
-         * put p in *src, so the object's contents are visible to us */
+         * with S1; in an asymmetric domain too, for records a scan skips
+         * the heavy barrier for: file comment, cases 1 and 2); also
+         * acquire, pairing with the release store or CAS that put p in
+         * *src, so the object's contents are visible to us */
         void *again = atomic_load_explicit(src, memory_order_seq_cst);
         if (again == p)
             return p;
@@ -593,37 +593,44 @@ static inline void lf_hp_scan(lf_hp_rec *r)
     if (r == NULL)
         return;
     lf_hp_domain *d = r->domain;
-    if (r->asymmetric) {
-        /* (S1a) heavy barrier: a full barrier on every thread of the
-         * process and on ours (membarrier's smp_mb on entry and exit),
-         * ordering the caller's unlink of every retired node before the
-         * loads of the slots (S2); pairs with G and H2a, the readers'
-         * light fences, as S1 with P1 + P2 and H2 (file comment).  If it
-         * fails (only if the process lost its registration: a seccomp
-         * filter installed since, a forked child), nothing orders the
-         * readers' hazards before our loads: reclaim nothing this time. */
-        if (!lf_hp__membarrier(LF_MEMBARRIER_CMD_PRIVATE_EXPEDITED))
-            return;
-    } else {
-        /* (S1) full fence: orders the caller's unlink of every retired
-         * node (a store, before the retire) before the loads of the slots
-         * (S2); pairs with P1 + P2 in lf_hp_protect and with H2 in
-         * lf_hp_set: a hazard published before it is seen below, one
-         * published after it fails its validation.  Store before load
-         * only, no happens-before needed: invisible to TSan (file
-         * comment). */
-        lf_fence_seq_cst();
-    }
+    /* (S1) full fence: orders the caller's unlink of every retired node
+     * (a store, before the retire) before the loads of the slots (S2);
+     * pairs with P1 + P2 in lf_hp_protect and with H2 in lf_hp_set: a
+     * hazard published before it is seen below, one published after it
+     * fails its validation.  In an asymmetric domain it covers the
+     * records S1a is not run for (file comment, cases 1 and 2).  Store
+     * before load only, no happens-before needed: invisible to TSan (file
+     * comment). */
+    lf_fence_seq_cst();
     /* acquire: pairs with the push in lf_hp_rec_acquire (its release
      * half).  Records pushed after this load are safe to ignore: the push
-     * is seq_cst, so it follows S1 (or S1a) in S, and so does every
-     * protect by an owner of that record (its P2, or its light fence G);
-     * those validations see the removals made before S1 and retry (file
-     * comment). */
+     * is seq_cst, so it follows our fence in S, and so does every protect
+     * by an owner of that record; those validations see the removals made
+     * before our fence and retry (file comment). */
     lf_hp_rec *records = atomic_load_explicit(&d->records, memory_order_acquire);
     size_t nrec = 0;
-    for (lf_hp_rec *p = records; p != NULL; p = p->next)
+    bool others_owned = false;
+    for (lf_hp_rec *p = records; p != NULL; p = p->next) {
         nrec++;
+        /* (S1b) relaxed: sequenced after S1, which is all asymmetric case
+         * 2 needs; a record read free is acquired later by a seq_cst CAS
+         * (A2).  Asymmetric domains only. */
+        if (r->asymmetric && !others_owned && p != r &&
+            atomic_load_explicit(&p->in_use, memory_order_relaxed) != 0)
+            others_owned = true;
+    }
+    if (others_owned) {
+        /* (S1a) heavy barrier: a full barrier on every thread of the
+         * process and on ours (membarrier's smp_mb on entry and exit),
+         * ordering the caller's unlink before the loads of the slots (S2);
+         * pairs with G, the light fence of each owner's protect (file
+         * comment, case 3).  If it fails (only if the process lost its
+         * registration: a seccomp filter installed since, a forked child),
+         * nothing orders those owners' hazards before our loads: reclaim
+         * nothing this time. */
+        if (!lf_hp__membarrier(LF_MEMBARRIER_CMD_PRIVATE_EXPEDITED))
+            return;
+    }
     size_t hazards = nrec * r->nslots;
     r->scan_threshold = lf_hp_scan_threshold(hazards);
 

@@ -7,9 +7,7 @@
    that scan supplies the store-load ordering itself, since the contract
    asks nothing of the caller's unlink.  -DASYMMETRIC: the domain comes
    from lf_hp_domain_init_asymmetric, which under GenMC (membarrier fails,
-   client.h) must give an ordinary domain: -DEXPECT_SYMMETRIC asserts it;
-   without that, the client passes with whichever kind it got, so a mutant
-   whose barrier "succeeds" without ordering anything must fail here. */
+   client.h) must give an ordinary domain; -DEXPECT_SYMMETRIC asserts it. */
 #include "client.h"
 #include <lfkit/hp.h>
 
