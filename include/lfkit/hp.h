@@ -66,9 +66,10 @@
  *   and load after A1, which the C11/C++ model does not order after A1
  *   against S1 (a store-buffering shape), although x86, AArch64 and POWER
  *   do.
- * - record ownership: acquire CAS to take a released record, release store
- *   to release it; the retired list, cache and scratch pass between owners
- *   through that pair.
+ * - record ownership: acquire CAS (A2; seq_cst for asymmetric domains'
+ *   case 2 below) to take a released record, release store to release
+ *   it; the retired list, cache and scratch pass between owners through
+ *   that pair.
  *
  * Asymmetric domains (lf_hp_domain_init_asymmetric; the technique of
  * folly's hazptr and of the C++26 hazard-pointer paper P2530, with the
