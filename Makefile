@@ -33,7 +33,7 @@ CFLAGS   := -std=c11 $(WARN) -g -Iinclude -pthread -D_GNU_SOURCE
 PUBLIC_HEADERS := include/lfkit.h $(wildcard include/lfkit/*.h)
 HEADERS  := $(PUBLIC_HEADERS) $(wildcard include/lfkit/arch/*.h)
 UNIT_SRC := $(wildcard tests/test_*.c)
-TEST_HEADERS := $(wildcard tests/*.h)
+TEST_HEADERS := $(wildcard tests/*.h harness/*.h)
 STRESS_SRC := stress/main.c $(wildcard stress/stress_*.c)
 BENCH_SRC  := bench/main.c $(wildcard bench/bench_*.c)
 BENCH_CXX_SRC := $(wildcard bench/*.cpp)

@@ -43,6 +43,9 @@
  * it at that count, prints no row, writes no CSV line, and leaves ratios
  * against it out.
  *
+ * Clock (harness_now_ns), memory (harness_alloc), random numbers and the
+ * thread team that runs a trial's threads: ../harness/harness.h.
+ *
  * Add a family: write bench/bench_NAME.c defining `const bench_family
  * bench_NAME = {...}`, and add BENCH(NAME) to families.def.
  *
@@ -83,7 +86,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <time.h>
+
+#include "../harness/harness.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -155,14 +159,6 @@ static inline bool bench_running(const atomic_bool *stop)
     return !atomic_load_explicit(stop, memory_order_relaxed); /* relaxed: a timer flag, orders nothing */
 }
 
-/* Monotonic clock in nanoseconds (clock_gettime: a vDSO call, no system call, with the TSC clocksource). */
-static inline uint64_t bench_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * A latency histogram in nanoseconds: values below 16 exactly, above that
  * 16 buckets per power of two (a bucket's values agree within 1/16), plus
@@ -189,9 +185,6 @@ static inline void bench_hist_add(bench_hist *h, uint64_t ns)
 
 /* From inside `run`, on thread tid, before returning: this trial's latencies of that thread. */
 void bench_report_latency(unsigned tid, const bench_hist *h);
-
-/* A scratch area aligned to `align` (a power of two), zeroed; exits on ENOMEM (bench code). */
-void *bench_alloc(size_t align, size_t size);
 
 /* Online CPUs (for entries that size themselves to the machine). */
 unsigned bench_cpus(void);

@@ -47,7 +47,7 @@ typedef struct counter_state {
 
 static void *counter_setup(unsigned nthreads)
 {
-    counter_state *s = (counter_state *)bench_alloc(128, sizeof *s);
+    counter_state *s = (counter_state *)harness_alloc(128, sizeof *s);
     lf_counter_init(&s->shared, 0);
     pthread_mutex_init(&s->lock, NULL);
     if (lf_sharded_counter_init(&s->sharded, nthreads) != LF_OK)

@@ -86,7 +86,7 @@ typedef struct deque_state {
 static void *deque_setup(unsigned nthreads)
 {
     (void)nthreads;
-    deque_state *s = (deque_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    deque_state *s = (deque_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     if (lf_deque_init(&s->lf, 1024) != LF_OK)
         abort();
     pthread_mutex_init(&s->m.lock, NULL);

@@ -27,7 +27,7 @@
 #include <sched.h>
 #include <stdlib.h>
 
-#include "../tests/pool_workloads.h"
+#include "../harness/pool_workloads.h"
 
 enum { FIB_N = 30, SORT_N = 10000000, MUTEX_POOL_MAX = 64, WARM_UP_FIB_N = 22, WARM_UP_RUNS = 5 };
 
@@ -149,7 +149,7 @@ static void *mutex_pool_worker(void *arg)
 
 static mutex_pool *mutex_pool_new(unsigned n)
 {
-    mutex_pool *m = (mutex_pool *)bench_alloc(64, sizeof *m);
+    mutex_pool *m = (mutex_pool *)harness_alloc(64, sizeof *m);
     pthread_mutex_init(&m->lock, NULL);
     m->n = n < MUTEX_POOL_MAX ? n : MUTEX_POOL_MAX;
     for (unsigned i = 0; i < m->n; i++)
@@ -273,7 +273,7 @@ static void warm_up(pool_state *s)
 
 static pool_state *state_new(unsigned nworkers, enum pool_kind kind, bool sort)
 {
-    pool_state *s = (pool_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    pool_state *s = (pool_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     s->kind = kind;
     s->nworkers = nworkers;
     if (kind == KIND_LF && lf_pool_init(&s->lf, nworkers) != LF_OK)
@@ -284,7 +284,7 @@ static pool_state *state_new(unsigned nworkers, enum pool_kind kind, bool sort)
         s->mutex = mutex_pool_new(nworkers);
     warm_up(s);
     if (sort) {
-        s->array = (int *)bench_alloc(64, SORT_N * sizeof *s->array);
+        s->array = (int *)harness_alloc(64, SORT_N * sizeof *s->array);
         sort_fill(s->array, SORT_N, 2024);
         s->fingerprint = sort_fingerprint(s->array, SORT_N);
     }

@@ -7,7 +7,7 @@
 #include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/task_group.h>
 
-#include "../tests/pool_workloads.h"
+#include "../harness/pool_workloads.h"
 
 namespace {
 

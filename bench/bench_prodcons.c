@@ -11,6 +11,8 @@
  *  - lf_mpsc: lfkit's intrusive MPSC queue, C = 1 only;
  *  - lf_queue: lfkit's Michael-Scott queue, one hazard-pointer record per thread;
  *    lf_queue_asym: the same on an asymmetric domain (lf_hp_domain_init_asymmetric);
+ *  - lf_segqueue: lfkit's queue of SCQ ring segments (CAPACITY values each), one
+ *    hazard-pointer record per thread;
  *  - mutex: a linked list under a pthread mutex (a reference);
  *  - mutex_ring: a bounded array ring under a pthread mutex;
  *  - ck_ring_spsc (1P1C) and ck_ring_mpmc (a reference): Concurrency Kit's
@@ -26,15 +28,16 @@
  *    through call_rcu).
  * Every bounded entry has CAPACITY places.  A producer finding its ring
  * full spins (lf_cpu_relax) until there is room or the trial ends.  The
- * unbounded entries (lf_mpsc, lf_queue, mutex, ck_fifo_spsc, urcu_wfcq, urcu_lfq)
+ * unbounded entries (lf_mpsc, lf_queue, lf_segqueue, mutex, ck_fifo_spsc, urcu_wfcq, urcu_lfq)
  * hold back instead: after each batch of BATCH enqueues a producer waits
  * while more than CAPACITY values are queued (two shared counters, added
  * to once per batch), so every entry runs with about the same backlog.
  * Node-based entries malloc a node per enqueue and the consumer frees it,
- * except lf_queue (its hazard record's cache) and ck_fifo_spsc (recycled).
+ * except lf_queue (its hazard record's cache), ck_fifo_spsc (recycled) and
+ * lf_segqueue (no node per value; a segment is allocated when one fills).
  *
  * queue_latency: every thread repeats enqueue(its next value); dequeue()
- * on one shared queue, each operation timed on its own (one bench_now_ns
+ * on one shared queue, each operation timed on its own (one harness_now_ns
  * per operation, as stack_latency), for the mutex queue, ck_ring_mpmc,
  * lf_queue and lf_ring.  Entry timer_only does the stamping and recording
  * with no queue: its latencies are what the timing costs, and they are
@@ -57,6 +60,7 @@
 #include <lfkit/mpsc.h>
 #include <lfkit/queue.h>
 #include <lfkit/ring.h>
+#include <lfkit/segqueue.h>
 #include <lfkit/spsc.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -65,7 +69,7 @@
 #include <urcu/rculfqueue.h>
 #include <urcu/wfcqueue.h>
 
-enum { CAPACITY = 1024, BATCH = 64, MAX_PRODUCERS = 16, MAX_THREADS = 32 };
+enum { CAPACITY = 1024, SEGMENT_CAPACITY = 4 * CAPACITY, BATCH = 64, MAX_PRODUCERS = 16, MAX_THREADS = 32 };
 
 /* ---- accounting ---------------------------------------------------------- */
 
@@ -100,7 +104,8 @@ typedef struct pc_state {
     LF_CACHE_ALIGNED lf_spsc spsc;
     LF_CACHE_ALIGNED lf_mpsc mpsc;
     LF_CACHE_ALIGNED lf_queue queue;
-    lf_hp_domain hp;
+    LF_CACHE_ALIGNED lf_segqueue segqueue;
+    lf_hp_domain hp; /* lf_queue's or lf_segqueue's */
     LF_CACHE_ALIGNED pthread_mutex_t lock; /* mutex and mutex_ring */
     mutexq_node *head, *tail;              /* mutex */
     uint64_t ring_head, ring_tail;         /* mutex_ring: next to dequeue, next to enqueue */
@@ -325,6 +330,35 @@ BENCH_INLINE bool lfq_dequeue(pc_state *s, void *ctx, void **v)
     return lf_queue_dequeue(&s->queue, (lf_hp_rec *)ctx, v) == LF_OK;
 }
 
+/* lf_segqueue, with hazard pointers (begin and end: lf_queue's) */
+BENCH_INLINE void lfsq_init(pc_state *s)
+{
+    if (lf_hp_domain_init(&s->hp, 2) != LF_OK || lf_segqueue_init(&s->segqueue, &s->hp, SEGMENT_CAPACITY) != LF_OK) {
+        fprintf(stderr, "bench: lf_segqueue_init failed\n");
+        exit(2);
+    }
+}
+
+BENCH_INLINE void lfsq_destroy(pc_state *s)
+{
+    lf_segqueue_destroy(&s->segqueue);
+    lf_hp_domain_destroy(&s->hp);
+}
+
+BENCH_INLINE bool lfsq_enqueue(pc_state *s, void *ctx, void *v)
+{
+    if (lf_segqueue_enqueue(&s->segqueue, (lf_hp_rec *)ctx, v) != LF_OK) {
+        fprintf(stderr, "bench: lf_segqueue_enqueue failed\n");
+        exit(2);
+    }
+    return true;
+}
+
+BENCH_INLINE bool lfsq_dequeue(pc_state *s, void *ctx, void **v)
+{
+    return lf_segqueue_dequeue(&s->segqueue, (lf_hp_rec *)ctx, v) == LF_OK;
+}
+
 /* mutex: a linked list under a pthread mutex */
 BENCH_INLINE void mutexq_init(pc_state *s)
 {
@@ -374,7 +408,7 @@ BENCH_INLINE bool mutexq_dequeue(pc_state *s, void *ctx, void **v)
 BENCH_INLINE void mring_init(pc_state *s)
 {
     pthread_mutex_init(&s->lock, NULL);
-    s->slots = (void **)bench_alloc(LF_CACHELINE, CAPACITY * sizeof *s->slots);
+    s->slots = (void **)harness_alloc(LF_CACHELINE, CAPACITY * sizeof *s->slots);
 }
 
 BENCH_INLINE void mring_destroy(pc_state *s)
@@ -409,7 +443,7 @@ BENCH_INLINE bool mring_dequeue(pc_state *s, void *ctx, void **v)
 BENCH_INLINE void ckring_init(pc_state *s)
 {
     ck_ring_init(&s->ck, CAPACITY);
-    s->ck_buffer = (ck_ring_buffer_t *)bench_alloc(LF_CACHELINE, CAPACITY * sizeof *s->ck_buffer);
+    s->ck_buffer = (ck_ring_buffer_t *)harness_alloc(LF_CACHELINE, CAPACITY * sizeof *s->ck_buffer);
 }
 
 BENCH_INLINE void ckring_destroy(pc_state *s)
@@ -591,6 +625,8 @@ static const pc_ops ring_ops = {true, any_config, ring_init, ring_destroy, no_co
                     lfq_ops = {false, any_config, lfq_init, lfq_destroy, lfq_begin, lfq_end, lfq_enqueue, lfq_dequeue},
                     lfq_asym_ops = {false, any_config, lfq_asym_init, lfq_destroy, lfq_begin, lfq_end, lfq_enqueue,
                                     lfq_dequeue},
+                    lfsq_ops = {false, any_config, lfsq_init, lfsq_destroy, lfq_begin, lfq_end, lfsq_enqueue,
+                                lfsq_dequeue},
                     mutexq_ops = {false, any_config, mutexq_init, mutexq_destroy, no_context, no_end, mutexq_enqueue,
                                   mutexq_dequeue},
                     mring_ops = {true, any_config, mring_init, mring_destroy, no_context, no_end, mring_enqueue,
@@ -616,7 +652,7 @@ BENCH_INLINE void *common_setup(const pc_ops *ops, unsigned nthreads, bool laten
     unsigned np = latency ? n : bench_producers(nthreads), nc = latency ? n : bench_consumers(nthreads);
     if (n > MAX_THREADS || np > MAX_PRODUCERS || nc == 0 || !ops->applies(np, nc))
         return BENCH_SKIP;
-    pc_state *s = (pc_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    pc_state *s = (pc_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     s->nthreads = n;
     s->np = np;
     s->nc = nc;
@@ -681,19 +717,19 @@ BENCH_INLINE uint64_t timed_run(const pc_ops *ops, void *p, unsigned tid, const 
 {
     pc_state *s = (pc_state *)p;
     bench_value_log *l = &s->logs[tid];
-    bench_hist *h = (bench_hist *)bench_alloc(64, sizeof *h);
+    bench_hist *h = (bench_hist *)harness_alloc(64, sizeof *h);
     void *ctx = ops->begin(s);
-    uint64_t n = 0, last = bench_now_ns();
+    uint64_t n = 0, last = harness_now_ns();
     while (bench_running(stop)) {
         for (int i = 0; i < BATCH; i++) {
             if (!put(ops, s, ctx, bench_value(tid, l->produced), stop))
                 break; /* cannot happen: at most one value per thread is queued */
             l->produced++;
-            uint64_t t = bench_now_ns();
+            uint64_t t = harness_now_ns();
             bench_hist_add(h, t - last);
             void *v;
             bool got = ops->dequeue(s, ctx, &v);
-            last = bench_now_ns();
+            last = harness_now_ns();
             bench_hist_add(h, last - t);
             if (got)
                 bench_value_log_add(l, s->np, v);
@@ -766,6 +802,7 @@ PC_ENTRY_FNS(spsc)
 PC_ENTRY_FNS(mpsc)
 PC_ENTRY_FNS(lfq)
 PC_ENTRY_FNS(lfq_asym)
+PC_ENTRY_FNS(lfsq)
 PC_ENTRY_FNS(mutexq)
 PC_ENTRY_FNS(mring)
 PC_ENTRY_FNS(ckspsc)
@@ -794,6 +831,7 @@ static const bench_entry prodcons_entries[] = {
     {"urcu_lfq", rculfq_setup, rculfq_run, rculfq_check, rculfq_teardown},
     {"lf_queue", lfq_setup, lfq_run, lfq_check, lfq_teardown},
     {"lf_queue_asym", lfq_asym_setup, lfq_asym_run, lfq_asym_check, lfq_asym_teardown},
+    {"lf_segqueue", lfsq_setup, lfsq_run, lfsq_check, lfsq_teardown},
     {"lf_mpsc", mpsc_setup, mpsc_run, mpsc_check, mpsc_teardown},
     {"lf_spsc", spsc_setup, spsc_run, spsc_check, spsc_teardown},
     {"lf_ring", ring_setup, ring_run, ring_check, ring_teardown},

@@ -11,8 +11,10 @@
  * counters and double-width CAS, nodes type-stable and reused at once);
  * liburcu's wfcqueue (wait-free enqueue, dequeue under its mutex) and
  * rculfqueue (RCU-protected lock-free queue, nodes freed through call_rcu);
- * a pthread_mutex queue; and lfkit's bounded lf_ring (capacity RING_CAPACITY,
- * far above the at most one value per thread it holds here).  Nodes: lf_queue recycles through its hazard
+ * a pthread_mutex queue; lfkit's bounded lf_ring (capacity RING_CAPACITY,
+ * far above the at most one value per thread it holds here); and lfkit's
+ * lf_segqueue (segments of SEGMENT_CAPACITY values: here it never leaves
+ * its first segment, which it reuses lap after lap).  Nodes: lf_queue recycles through its hazard
  * record's cache; ck_hp_fifo and rculfqueue malloc per enqueue and free
  * from their reclamation callback (which gets no thread context to cache
  * in); ck_fifo_mpmc, wfcqueue and the mutex queue reuse the dequeued node
@@ -27,7 +29,7 @@
  * pairs mode the queue is never empty when a thread dequeues (its own
  * value is in it, and no thread dequeues more than it enqueued), so every
  * LF_EMPTY is a linearizability failure: counted as "spurious empty".
- * For lf_queue and lf_ring any order error or spurious empty fails the trial; for the
+ * For lf_queue, lf_segqueue and lf_ring any order error or spurious empty fails the trial; for the
  * other libraries they are reported on stderr (they are what is being
  * compared), while lost or duplicated values fail every trial.
  *
@@ -48,6 +50,7 @@
 #include <ck_hp_stack.h>
 #include <lfkit/queue.h>
 #include <lfkit/ring.h>
+#include <lfkit/segqueue.h>
 #include <lfkit/stack.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -56,7 +59,8 @@
 #include <urcu/rculfqueue.h>
 #include <urcu/wfcqueue.h>
 
-enum { BATCH = 64, POOL_SLACK = 1 << 14, CK_HP_THRESHOLD = 64, RING_CAPACITY = 1024 };
+enum { BATCH = 64, POOL_SLACK = 1 << 14, CK_HP_THRESHOLD = 64, RING_CAPACITY = 1024,
+       SEGMENT_CAPACITY = 1024 };
 
 /* ---- per-thread accounting, shared by every entry (value_log.h) ---------- */
 
@@ -69,7 +73,7 @@ typedef struct queue_common {
 static void common_init(queue_common *c, unsigned nthreads)
 {
     c->nthreads = nthreads;
-    c->logs = (bench_value_log *)bench_alloc(LF_CACHELINE, (nthreads + 1) * sizeof *c->logs);
+    c->logs = (bench_value_log *)harness_alloc(LF_CACHELINE, (nthreads + 1) * sizeof *c->logs);
 }
 
 static void common_free(queue_common *c)
@@ -122,7 +126,7 @@ typedef struct hand {
 
 static hand *hands_new(unsigned nthreads)
 {
-    return (hand *)bench_alloc(LF_CACHELINE, (nthreads + 1) * sizeof(hand));
+    return (hand *)harness_alloc(LF_CACHELINE, (nthreads + 1) * sizeof(hand));
 }
 
 static void hands_free(hand *h, unsigned nthreads)
@@ -171,7 +175,7 @@ typedef struct lfq_state {
 /* domain_init: lf_hp_domain_init, or lf_hp_domain_init_asymmetric for lf_queue_asym */
 static void *lfq_setup_with(unsigned nthreads, lf_status (*domain_init)(lf_hp_domain *d, unsigned slots_per_rec))
 {
-    lfq_state *s = (lfq_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    lfq_state *s = (lfq_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     common_init(&s->c, nthreads);
     if (domain_init(&s->hp, 2) != LF_OK || lf_queue_init(&s->q, &s->hp) != LF_OK) {
         fprintf(stderr, "bench: lf_queue_init failed\n");
@@ -236,12 +240,70 @@ BENCH_INLINE bool lfq_dequeue(void *p, void *ctx, void **v)
 
 static const queue_ops lfq_ops = {"lf_queue", true, lfq_begin, lfq_end, lfq_enqueue, lfq_dequeue};
 
+/* ---- lf_segqueue (ring segments, hazard pointers) ------------------------ */
+
+typedef struct lfsq_state {
+    queue_common c;
+    lf_hp_domain hp;
+    lf_segqueue q;
+} lfsq_state;
+
+static void *lfsq_setup(unsigned nthreads)
+{
+    lfsq_state *s = (lfsq_state *)harness_alloc(LF_CACHELINE, sizeof *s);
+    common_init(&s->c, nthreads);
+    if (lf_hp_domain_init(&s->hp, 2) != LF_OK ||
+        lf_segqueue_init(&s->q, &s->hp, SEGMENT_CAPACITY) != LF_OK) {
+        fprintf(stderr, "bench: lf_segqueue_init failed\n");
+        exit(2);
+    }
+    return s;
+}
+
+static void lfsq_teardown(void *p)
+{
+    lfsq_state *s = (lfsq_state *)p;
+    lf_segqueue_destroy(&s->q);
+    lf_hp_domain_destroy(&s->hp);
+    common_free(&s->c);
+    free(s);
+}
+
+BENCH_INLINE void *lfsq_begin(void *p, unsigned tid)
+{
+    lfsq_state *s = (lfsq_state *)p;
+    (void)tid;
+    lf_hp_rec *r = lf_hp_rec_acquire(&s->hp);
+    if (r == NULL) {
+        fprintf(stderr, "bench: lf_hp_rec_acquire failed\n");
+        exit(2);
+    }
+    return r;
+}
+
+BENCH_INLINE void lfsq_enqueue(void *p, void *ctx, void *v)
+{
+    lfsq_state *s = (lfsq_state *)p;
+    if (lf_segqueue_enqueue(&s->q, (lf_hp_rec *)ctx, v) != LF_OK) {
+        fprintf(stderr, "bench: lf_segqueue_enqueue failed\n");
+        exit(2);
+    }
+}
+
+BENCH_INLINE bool lfsq_dequeue(void *p, void *ctx, void **v)
+{
+    lfsq_state *s = (lfsq_state *)p;
+    return lf_segqueue_dequeue(&s->q, (lf_hp_rec *)ctx, v) == LF_OK;
+}
+
+static const queue_ops lfsq_ops = {"lf_segqueue", true, lfsq_begin, lfq_end, lfsq_enqueue, lfsq_dequeue};
+
 /* ---- Concurrency Kit ck_hp_fifo ----------------------------------------- */
 
 /* Hazard pointer arrays, one cache line per thread (ck leaves them to us). */
 static void **ck_pointers_new(unsigned nrecords)
 {
-    return (void **)bench_alloc(LF_CACHELINE, (size_t)nrecords * LF_CACHELINE);
+    return (void **)harness_alloc(LF_CACHELINE, (size_t)nrecords * LF_CACHELINE);
 }
 
 static void **ck_pointers_of(void **base, unsigned tid)
@@ -264,14 +326,14 @@ typedef struct ckhp_state {
 
 static void *ckhp_setup(unsigned nthreads)
 {
-    ckhp_state *s = (ckhp_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    ckhp_state *s = (ckhp_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     common_init(&s->c, nthreads);
     ck_hp_init(&s->hp, 2, CK_HP_THRESHOLD, ck_free_node);
-    s->records = (ck_hp_record_t *)bench_alloc(LF_CACHELINE, nthreads * sizeof *s->records);
+    s->records = (ck_hp_record_t *)harness_alloc(LF_CACHELINE, nthreads * sizeof *s->records);
     s->pointers = ck_pointers_new(nthreads);
     for (unsigned t = 0; t < nthreads; t++)
         ck_hp_register(&s->hp, &s->records[t], ck_pointers_of(s->pointers, t));
-    ck_hp_fifo_entry_t *stub = (ck_hp_fifo_entry_t *)bench_alloc(16, sizeof *stub);
+    ck_hp_fifo_entry_t *stub = (ck_hp_fifo_entry_t *)harness_alloc(16, sizeof *stub);
     ck_hp_fifo_init(&s->fifo, stub);
     return s;
 }
@@ -345,15 +407,15 @@ typedef struct mpmc_state {
 
 static void *mpmc_setup(unsigned nthreads)
 {
-    mpmc_state *s = (mpmc_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    mpmc_state *s = (mpmc_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     common_init(&s->c, nthreads);
     /* more than the most nodes alive at once: values queued, hands, stub */
     s->pool_size = POOL_SLACK + 2 * (size_t)BATCH * nthreads + 2 * (size_t)nthreads + 2;
-    s->pool = (mpmc_node *)bench_alloc(LF_CACHELINE, s->pool_size * sizeof *s->pool);
+    s->pool = (mpmc_node *)harness_alloc(LF_CACHELINE, s->pool_size * sizeof *s->pool);
     atomic_store_explicit(&s->pool_used, (size_t)1, memory_order_relaxed);
     ck_fifo_mpmc_init(&s->fifo, &s->pool[0].entry);
     lf_stack_init(&s->free_nodes);
-    s->hands = (hand *)bench_alloc(LF_CACHELINE, (nthreads + 1) * sizeof(hand));
+    s->hands = (hand *)harness_alloc(LF_CACHELINE, (nthreads + 1) * sizeof(hand));
     return s;
 }
 
@@ -437,7 +499,7 @@ typedef struct wfcq_state {
 
 static void *wfcq_setup(unsigned nthreads)
 {
-    wfcq_state *s = (wfcq_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    wfcq_state *s = (wfcq_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     common_init(&s->c, nthreads);
     cds_wfcq_init(&s->head, &s->tail);
     s->hands = hands_new(nthreads);
@@ -508,7 +570,7 @@ static void rculfq_free(struct rcu_head *h)
 
 static void *rculfq_setup(unsigned nthreads)
 {
-    rculfq_state *s = (rculfq_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    rculfq_state *s = (rculfq_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     common_init(&s->c, nthreads);
     cds_lfq_init_rcu(&s->q, call_rcu);
     return s;
@@ -579,7 +641,7 @@ typedef struct lfr_state {
 
 static void *lfr_setup(unsigned nthreads)
 {
-    lfr_state *s = (lfr_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    lfr_state *s = (lfr_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     common_init(&s->c, nthreads);
     if (lf_ring_init(&s->r, RING_CAPACITY) != LF_OK) {
         fprintf(stderr, "bench: lf_ring_init failed\n");
@@ -645,7 +707,7 @@ typedef struct mutexq_state {
 
 static void *mutexq_setup(unsigned nthreads)
 {
-    mutexq_state *s = (mutexq_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    mutexq_state *s = (mutexq_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     common_init(&s->c, nthreads);
     pthread_mutex_init(&s->lock, NULL);
     s->hands = hands_new(nthreads);
@@ -762,6 +824,7 @@ QUEUE_ENTRY_FNS(mpmc)
 QUEUE_ENTRY_FNS(wfcq)
 QUEUE_ENTRY_FNS(rculfq)
 QUEUE_ENTRY_FNS(lfq)
+QUEUE_ENTRY_FNS(lfsq)
 QUEUE_ENTRY_FNS(lfr)
 
 /* ---- the queue families -------------------------------------------------- */
@@ -774,6 +837,7 @@ static const bench_entry queue_pair_entries[] = {
     {"urcu_lfq", rculfq_setup, rculfq_pairs, rculfq_check, rculfq_teardown},
     {"lf_queue", lfq_setup, lfq_pairs, lfq_check, lfq_teardown},
     {"lf_queue_asym", lfq_asym_setup, lfq_pairs, lfq_check, lfq_teardown},
+    {"lf_segqueue", lfsq_setup, lfsq_pairs, lfsq_check, lfsq_teardown},
     {"lf_ring", lfr_setup, lfr_pairs, lfr_check, lfr_teardown},
 };
 
@@ -812,14 +876,14 @@ typedef struct hpstack_state {
 static void *hpstack_setup_with(unsigned nthreads,
                                 lf_status (*domain_init)(lf_hp_domain *d, unsigned slots_per_rec))
 {
-    hpstack_state *s = (hpstack_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    hpstack_state *s = (hpstack_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     s->nthreads = nthreads;
-    s->totals = (stack_totals *)bench_alloc(LF_CACHELINE, (nthreads + 1) * sizeof *s->totals);
+    s->totals = (stack_totals *)harness_alloc(LF_CACHELINE, (nthreads + 1) * sizeof *s->totals);
     if (domain_init(&s->hp, 1) != LF_OK)
         abort();
     lf_stack_init(&s->lf);
     ck_hp_init(&s->ck_hp, CK_HP_STACK_SLOTS_COUNT, CK_HP_THRESHOLD, ck_free_node);
-    s->ck_records = (ck_hp_record_t *)bench_alloc(LF_CACHELINE, (nthreads + 1) * sizeof *s->ck_records);
+    s->ck_records = (ck_hp_record_t *)harness_alloc(LF_CACHELINE, (nthreads + 1) * sizeof *s->ck_records);
     s->ck_pointers = ck_pointers_new(nthreads + 1);
     for (unsigned t = 0; t <= nthreads; t++)
         ck_hp_register(&s->ck_hp, &s->ck_records[t], ck_pointers_of(s->ck_pointers, t));

@@ -10,7 +10,7 @@
  * stack or held by a thread, exactly once.
  *
  * stack_latency: the same loop, with every push and every pop timed on its
- * own (one bench_now_ns per operation: each operation's time runs from the
+ * own (one harness_now_ns per operation: each operation's time runs from the
  * previous one's end stamp to its own), for the mutex stack, ck_stack_mpmc
  * and lf_stack.  Entry timer_only stamps and records with no stack
  * operation at all: its latencies are what the timing itself costs, and
@@ -48,14 +48,14 @@ typedef struct stack_state {
 
 static void *stack_setup(unsigned nthreads)
 {
-    stack_state *s = (stack_state *)bench_alloc(LF_CACHELINE, sizeof *s);
+    stack_state *s = (stack_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     lf_stack_init(&s->lf);
     ck_stack_init(&s->ck);
     cds_lfs_init(&s->urcu);
     pthread_mutex_init(&s->lock, NULL);
     pthread_spin_init(&s->spin, PTHREAD_PROCESS_PRIVATE);
     s->nitems = nthreads * (PRELOAD + 1);
-    s->items = (stack_item *)bench_alloc(64, s->nitems * sizeof *s->items);
+    s->items = (stack_item *)harness_alloc(64, s->nitems * sizeof *s->items);
     for (unsigned i = 0; i < s->nitems; i++)
         s->items[i].id = i;
     return s;
@@ -238,16 +238,16 @@ BENCH_INLINE uint64_t pairs_run(const stack_ops *ops, void *p, unsigned tid, con
 BENCH_INLINE uint64_t timed_run(const stack_ops *ops, void *p, unsigned tid, const atomic_bool *stop)
 {
     stack_state *s = (stack_state *)p;
-    bench_hist *h = (bench_hist *)bench_alloc(64, sizeof *h);
+    bench_hist *h = (bench_hist *)harness_alloc(64, sizeof *h);
     stack_item *mine = preload(ops, s, tid);
-    uint64_t n = 0, last = bench_now_ns();
+    uint64_t n = 0, last = harness_now_ns();
     while (bench_running(stop)) {
         for (int i = 0; i < BATCH; i++) {
             ops->push(s, mine);
-            uint64_t t = bench_now_ns();
+            uint64_t t = harness_now_ns();
             bench_hist_add(h, t - last);
             mine = ops->pop(s);
-            last = bench_now_ns();
+            last = harness_now_ns();
             bench_hist_add(h, last - t);
         }
         n += 2 * BATCH;

@@ -12,7 +12,6 @@
  * thread counts), BENCH_RESULTS (default bench/results).
  */
 #include "bench.h"
-#include "../tests/runner_util.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -53,11 +52,6 @@ static const char *count_label(unsigned n, char *buf, size_t size)
     return buf;
 }
 
-void *bench_alloc(size_t align, size_t size)
-{
-    return runner_aligned_zalloc(align, size);
-}
-
 unsigned bench_cpus(void)
 {
     return ncpu_list;
@@ -68,7 +62,6 @@ typedef struct trial {
     void *state;
     unsigned nthreads;
     atomic_bool stop;
-    pthread_barrier_t start;
     uint64_t ops[1024];
     pthread_mutex_t latency_lock;
     bool has_latency;
@@ -124,28 +117,17 @@ static double hist_quantile(const bench_hist *h, double q)
     return (double)h->max_ns;
 }
 
-typedef struct trial_thread {
-    trial *t;
-    unsigned tid;
-} trial_thread;
-
-static void *trial_main(void *p)
+/* A trial's thread tid (pinned to cpu_list[tid % ncpu_list] by the team). */
+static void trial_thread(void *arg, unsigned tid)
 {
-    trial_thread *tt = (trial_thread *)p;
-    trial *t = tt->t;
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu_list[tt->tid % ncpu_list], &set);
-    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-    pthread_barrier_wait(&t->start);
-    t->ops[tt->tid] = t->e->run(t->state, tt->tid, t->nthreads, &t->stop);
-    return NULL;
+    trial *t = (trial *)arg;
+    t->ops[tid] = t->e->run(t->state, tid, t->nthreads, &t->stop);
 }
 
 /* One trial of one entry. */
 static trial_result run_trial(const bench_family *f, const bench_entry *e, unsigned nthreads)
 {
-    trial *t = (trial *)bench_alloc(64, sizeof *t);
+    trial *t = (trial *)harness_alloc(64, sizeof *t);
     trial_result res = {0, 0, false, false, 0, 0, 0, 0};
     t->e = e;
     t->nthreads = nthreads;
@@ -163,31 +145,20 @@ static trial_result run_trial(const bench_family *f, const bench_entry *e, unsig
     atomic_store_explicit(&t->stop, false, memory_order_relaxed);
     double elapsed, amount;
     if (f->fixed_work) {
-        double t0 = runner_now();
+        double t0 = harness_now();
         e->run(t->state, 0, nthreads, &t->stop);
-        elapsed = runner_now() - t0;
+        elapsed = harness_now() - t0;
         amount = 1;
     } else {
-        pthread_t tids[1024];
-        trial_thread tts[1024];
-        pthread_barrier_init(&t->start, NULL, nrun + 1);
-        for (unsigned i = 0; i < nrun; i++) {
-            tts[i].t = t;
-            tts[i].tid = i;
-            if (pthread_create(&tids[i], NULL, trial_main, &tts[i]) != 0) {
-                fprintf(stderr, "bench: pthread_create failed\n");
-                exit(2);
-            }
-        }
-        pthread_barrier_wait(&t->start);
-        double t0 = runner_now();
+        harness_team team;
+        harness_team_start(&team, nrun, trial_thread, t, cpu_list, ncpu_list);
+        harness_team_release(&team);
+        double t0 = harness_now();
         struct timespec d = {(time_t)(trial_ms / 1000), (long)(trial_ms % 1000) * 1000000L};
         nanosleep(&d, NULL); /* the trial's length: a timer, not synchronisation */
         atomic_store_explicit(&t->stop, true, memory_order_relaxed); /* relaxed: workers only poll it */
-        for (unsigned i = 0; i < nrun; i++)
-            pthread_join(tids[i], NULL);
-        elapsed = runner_now() - t0;
-        pthread_barrier_destroy(&t->start);
+        harness_team_join(&team);
+        elapsed = harness_now() - t0;
         amount = 0;
         uint64_t fewest = UINT64_MAX, most = 0;
         for (unsigned i = 0; i < nrun; i++) {
@@ -528,7 +499,7 @@ int main(void)
     print_machine();
 
     for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
-        if (runner_listed(only, families[i]->name))
+        if (harness_listed(only, families[i]->name))
             run_family(families[i], override[0] ? override : families[i]->threads, dir);
     if (check_failed) {
         fprintf(stderr, "bench: some trials computed wrong results (see CHECK FAILED above)\n");

@@ -13,5 +13,6 @@
 #include <lfkit/ring.h>
 #include <lfkit/spsc.h>
 #include <lfkit/mpsc.h>
+#include <lfkit/segqueue.h>
 
 #endif /* LFKIT_H */

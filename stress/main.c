@@ -11,7 +11,6 @@
  * rather than crashes, and a hang must fail, not stall CI.
  */
 #include "stress.h"
-#include "../tests/runner_util.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -86,108 +85,36 @@ void stress_note(stress_report *r, const char *fmt, ...)
     va_end(ap);
 }
 
-void *stress_aligned_calloc(size_t count, size_t size)
-{
-    return runner_aligned_zalloc(LF_CACHELINE, count * size);
-}
-
-typedef struct team {
-    pthread_barrier_t start;
-    stress_thread_fn fn;
-    void *arg;
-    pthread_mutex_t lock;
-    pthread_cond_t done_cv;
-    unsigned running;
-} team;
-
-typedef struct member {
-    team *t;
-    unsigned index;
-} member;
-
-static void *member_main(void *p)
-{
-    member *m = (member *)p;
-    team *t = m->t;
-    pthread_barrier_wait(&t->start);
-    t->fn(t->arg, m->index);
-    pthread_mutex_lock(&t->lock);
-    if (--t->running == 0)
-        pthread_cond_signal(&t->done_cv);
-    pthread_mutex_unlock(&t->lock);
-    return NULL;
-}
-
-double stress_now(void)
-{
-    return runner_now();
-}
-
-void stress_run(stress_report *r, unsigned n, stress_thread_fn fn, void *arg, double seconds)
+void stress_run(stress_report *r, unsigned n, harness_thread_fn fn, void *arg, double seconds)
 {
     /* relaxed: the threads created below see it through pthread_create.  A
        failed scenario stays stopped (its earlier threads are joined, so
        reading r->failed here is not a race). */
     if (!r->failed)
         atomic_store_explicit(&r->stop, false, memory_order_relaxed);
-    team t;
-    t.fn = fn;
-    t.arg = arg;
-    t.running = n;
-    pthread_barrier_init(&t.start, NULL, n + 1);
-    pthread_mutex_init(&t.lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&t.done_cv, &ca);
-    pthread_condattr_destroy(&ca);
-
-    pthread_t *tids = (pthread_t *)calloc(n, sizeof *tids);
-    member *members = (member *)calloc(n, sizeof *members);
-    if (tids == NULL || members == NULL) {
-        fprintf(stderr, "stress: out of memory\n");
-        exit(2);
-    }
-    for (unsigned i = 0; i < n; i++) {
-        members[i].t = &t;
-        members[i].index = i;
-        if (pthread_create(&tids[i], NULL, member_main, &members[i]) != 0) {
-            fprintf(stderr, "stress: pthread_create failed\n");
-            exit(2);
-        }
-    }
-    pthread_barrier_wait(&t.start);
+    harness_team team;
+    harness_team_start(&team, n, fn, arg, NULL, 0);
+    harness_team_release(&team);
 
     /* The timer: wake at each whole second for the progress line, at the
        deadline to raise stop, or as soon as the last thread finishes. */
-    double start = stress_now();
+    double start = harness_now();
     double deadline = start + seconds;
     bool progress = seconds >= 3;
-    pthread_mutex_lock(&t.lock);
-    while (t.running > 0) {
-        double now = stress_now();
+    for (;;) {
+        double now = harness_now();
         if (seconds > 0 && now >= deadline)
             atomic_store_explicit(&r->stop, true, memory_order_relaxed);
         double wake = now + 1.0;
         if (seconds > 0 && now < deadline && deadline < wake)
             wake = deadline;
-        struct timespec ts;
-        ts.tv_sec = (time_t)wake;
-        ts.tv_nsec = (long)((wake - (double)ts.tv_sec) * 1e9);
-        int rc = pthread_cond_timedwait(&t.done_cv, &t.lock, &ts);
-        if (rc == ETIMEDOUT && progress && t.running > 0)
-            fprintf(stderr, "  ... %.0fs, %llu ops\n", stress_now() - start,
+        if (harness_team_wait(&team, wake))
+            break;
+        if (progress)
+            fprintf(stderr, "  ... %.0fs, %llu ops\n", harness_now() - start,
                     (unsigned long long)atomic_load_explicit(&r->ops, memory_order_relaxed));
     }
-    pthread_mutex_unlock(&t.lock);
-
-    for (unsigned i = 0; i < n; i++)
-        pthread_join(tids[i], NULL);
-    free(tids);
-    free(members);
-    pthread_barrier_destroy(&t.start);
-    pthread_mutex_destroy(&t.lock);
-    pthread_cond_destroy(&t.done_cv);
+    harness_team_join(&team);
 }
 
 static void usage(void)
@@ -252,17 +179,17 @@ int main(int argc, char **argv)
     unsigned passed = 0, failed = 0;
     for (size_t k = 0; k < sizeof scenarios / sizeof scenarios[0]; k++) {
         const scenario *s = &scenarios[k];
-        if (!runner_listed(only, s->name))
+        if (!harness_listed(only, s->name))
             continue;
         stress_report *r = (stress_report *)calloc(1, sizeof *r);
         if (r == NULL)
             return 2;
         current_scenario = s->name;
         alarm(timeout);
-        double t0 = stress_now();
+        double t0 = harness_now();
         o.asymmetric_hp = s->asymmetric_hp;
         bool ok = s->run(&o, r) && !r->failed;
-        double t1 = stress_now();
+        double t1 = harness_now();
         alarm(0);
         printf("%s %-24s %6.2fs %12llu ops  %s\n", ok ? "PASS" : "FAIL", s->name, t1 - t0,
                (unsigned long long)atomic_load_explicit(&r->ops, memory_order_relaxed),

@@ -8,6 +8,7 @@
  * A scenario is `bool stress_NAME(const stress_opts *o, stress_report *r)`,
  * listed in scenarios.def.  It runs its threads with stress_run, checks its
  * invariants, and returns true, or calls stress_fail (which returns false).
+ * Clock, memory, random numbers and the thread team: ../harness/harness.h.
  */
 #ifndef LFKIT_STRESS_H
 #define LFKIT_STRESS_H
@@ -20,24 +21,25 @@
 #include <stdio.h>
 #include <lfkit/platform.h>
 
+#include "../harness/harness.h"
+
 /*
  * The delay hook: at about one stress point in four, spin up to 255 relax
  * hints; at one in 128, yield the CPU, so a preempted thread sits in the
- * middle of an operation while others run.  Thread-local RNG (test code).
+ * middle of an operation while others run.  A thread-local harness_rand
+ * stream, seeded by its address so threads differ (test code).
  */
 static inline void stress_delay(void)
 {
     static _Thread_local uint64_t state;
     if (state == 0)
-        state = (uint64_t)(uintptr_t)&state | 1;
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    unsigned r = (unsigned)(state & 127);
+        state = (uint64_t)(uintptr_t)&state;
+    uint64_t x = harness_rand(&state);
+    unsigned r = (unsigned)(x & 127);
     if (r == 0)
         sched_yield();
     else if (r < 32)
-        for (unsigned i = (unsigned)(state >> 56); i > 0; i--)
+        for (unsigned i = (unsigned)(x >> 56); i > 0; i--)
             lf_cpu_relax();
 }
 
@@ -63,8 +65,6 @@ bool stress_fail(stress_report *r, const char *fmt, ...) __attribute__((format(p
 /* Add a detail to the verdict line. */
 void stress_note(stress_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-typedef void (*stress_thread_fn)(void *arg, unsigned index);
-
 /*
  * Runs fn(arg, i) on n threads, i = 0..n-1, released together by a barrier.
  * Clears r->stop first unless the scenario has already failed, so a
@@ -73,7 +73,7 @@ typedef void (*stress_thread_fn)(void *arg, unsigned index);
  * run to completion.  Prints a progress line
  * once a second on runs of 3 s or more.  Returns when all have joined.
  */
-void stress_run(stress_report *r, unsigned n, stress_thread_fn fn, void *arg, double seconds);
+void stress_run(stress_report *r, unsigned n, harness_thread_fn fn, void *arg, double seconds);
 
 /* Workers: true until the time is up (relaxed: a flag orders nothing here). */
 static inline bool stress_running(const stress_report *r)
@@ -86,19 +86,11 @@ static inline void stress_count(stress_report *r, uint64_t n)
     atomic_fetch_add_explicit(&r->ops, n, memory_order_relaxed);
 }
 
-/* splitmix64: a seed per (base seed, thread index), then a stream from it. */
-static inline uint64_t stress_rand(uint64_t *state)
-{
-    uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
-}
-
+/* A seed per (base seed, thread index), for a harness_rand stream. */
 static inline uint64_t stress_seed(const stress_opts *o, unsigned index)
 {
     uint64_t s = o->seed ^ (UINT64_C(0x5851F42D4C957F2D) * (index + 1));
-    return stress_rand(&s);
+    return harness_rand(&s);
 }
 
 /* Every hazard-pointer domain a STRESS_HP scenario creates: symmetric, or
@@ -108,11 +100,5 @@ static inline lf_status stress_hp_domain_init(const stress_opts *o, lf_hp_domain
 {
     return o->asymmetric_hp ? lf_hp_domain_init_asymmetric(d, slots) : lf_hp_domain_init(d, slots);
 }
-
-/* Monotonic clock, in seconds. */
-double stress_now(void);
-
-/* Cache-line aligned heap memory (for over-aligned lfkit types); free() it. */
-void *stress_aligned_calloc(size_t count, size_t size);
 
 #endif /* LFKIT_STRESS_H */

@@ -44,7 +44,7 @@ static void counter_worker(void *arg, unsigned index)
 
 bool stress_counter_exact(const stress_opts *o, stress_report *r)
 {
-    counter_run *c = (counter_run *)stress_aligned_calloc(1, sizeof *c);
+    counter_run *c = (counter_run *)harness_alloc(LF_CACHELINE, sizeof *c);
     c->r = r;
     lf_counter_init(&c->plain, 0);
     lf_counter_init(&c->cas, 0);

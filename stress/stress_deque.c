@@ -55,7 +55,7 @@ static void owner(deque_run *s)
         goto out;
     }
     while (!atomic_load(&s->broken)) {
-        uint64_t x = stress_rand(&rng);
+        uint64_t x = harness_rand(&rng);
         bool stopping = !stress_running(s->r) || next + 5000 > MAX_ITEMS;
         unsigned burst = stopping ? 0 : (x & 127) == 0 ? 4096 : 1 + (unsigned)(x % 64);
         if (nshadow + burst > SHADOW_MAX)
@@ -136,7 +136,7 @@ static void deque_worker(void *arg, unsigned index)
 static bool run_once(const stress_opts *o, stress_report *r, unsigned thieves, double seconds,
                      unsigned round)
 {
-    deque_run *s = (deque_run *)stress_aligned_calloc(1, sizeof *s);
+    deque_run *s = (deque_run *)harness_alloc(LF_CACHELINE, sizeof *s);
     s->r = r;
     s->seed = stress_seed(o, round);
     s->taken = (_Atomic(unsigned char) *)calloc(MAX_ITEMS + 1, 1);
@@ -173,11 +173,11 @@ bool stress_deque_steal(const stress_opts *o, stress_report *r)
     unsigned round = 0;
     for (unsigned config = 0; config < 4; config++) {
         unsigned thieves = config < 3 ? config + 1 : over;
-        double end = stress_now() + o->seconds / 4;
+        double end = harness_now() + o->seconds / 4;
         do {
-            if (!run_once(o, r, thieves, end - stress_now(), round++))
+            if (!run_once(o, r, thieves, end - harness_now(), round++))
                 return false;
-        } while (end - stress_now() > 0.05);
+        } while (end - harness_now() > 0.05);
     }
     return true;
 }

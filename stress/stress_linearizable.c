@@ -5,7 +5,8 @@
  * drained and lincheck.h searches for a sequential order that explains
  * every result and the drained contents.  A failing round prints its
  * history.  One scenario per container: Treiber stack (LIFO), Michael-Scott
- * queue (FIFO), Chase-Lev deque (owner LIFO at the back, thieves FIFO at the
+ * queue (FIFO), lf_segqueue (FIFO, segments of 1, 2 or 4 values so rounds
+ * cross segments), Chase-Lev deque (owner LIFO at the back, thieves FIFO at the
  * front, LF_RETRY a no-op), SCQ ring (FIFO, capacity 4, LF_FULL as API.md
  * defines it), SPSC ring (one producer, one consumer) and MPSC queue
  * (thread 0 the consumer, LF_RETRY a no-op).
@@ -95,7 +96,7 @@ static bool lin_rounds(const stress_opts *o, stress_report *r, const lin_target 
         rd->nthreads = t->max_threads;
     uint64_t rng = stress_seed(o, 0);
     unsigned long rounds = 0, overlapping = 0;
-    double start = stress_now();
+    double start = harness_now();
     bool ok = true;
     do {
         if (!t->reset(obj)) {
@@ -103,7 +104,7 @@ static bool lin_rounds(const stress_opts *o, stress_report *r, const lin_target 
             break;
         }
         lin_seq initial = {0, {0}}, final = {0, {0}};
-        unsigned prefill = (unsigned)(stress_rand(&rng) % (LIN_MAX_PREFILL + 1));
+        unsigned prefill = (unsigned)(harness_rand(&rng) % (LIN_MAX_PREFILL + 1));
         for (unsigned k = 0; k < prefill; k++) {
             uintptr_t v = k + 1;
             if (t->call(obj, 0, LIN_PUSH_BACK, &v) != LF_OK) {
@@ -115,7 +116,7 @@ static bool lin_rounds(const stress_opts *o, stress_report *r, const lin_target 
         if (!ok)
             break;
         rd->first_value = LIN_MAX_PREFILL + 1;
-        rd->seed = stress_rand(&rng);
+        rd->seed = harness_rand(&rng);
         atomic_store_explicit(&rd->clock, 0, memory_order_relaxed); /* quiescent: threads start after */
         atomic_store_explicit(&rd->arrived, 0, memory_order_relaxed);
         stress_run(r, rd->nthreads, lin_worker, rd, 0);
@@ -133,7 +134,7 @@ static bool lin_rounds(const stress_opts *o, stress_report *r, const lin_target 
         rounds++;
         overlapping += lin_overlapping(rd->ev, nev);
         stress_count(r, nev);
-    } while (stress_now() - start < o->seconds);
+    } while (harness_now() - start < o->seconds);
     if (ok)
         stress_note(r, "%lu rounds of %u threads x %u ops, every history linearizable; %.0f%% of ops overlapped another",
                     rounds, rd->nthreads, LIN_OPS_PER_THREAD,
@@ -146,7 +147,7 @@ static bool lin_rounds(const stress_opts *o, stress_report *r, const lin_target 
 /* Any thread's next operation: push or pop at random. */
 static lin_op choose_push_or(lin_op pop, uint64_t *rng)
 {
-    return stress_rand(rng) & 1 ? LIN_PUSH_BACK : pop;
+    return harness_rand(rng) & 1 ? LIN_PUSH_BACK : pop;
 }
 
 /* ---- Treiber stack: push and pop at the back ---- */
@@ -205,9 +206,7 @@ bool stress_lin_stack(const stress_opts *o, stress_report *r)
 {
     static const lin_target target = {"lf_stack", 0, 0, lin_stack_reset, lin_stack_choose, lin_stack_call,
                                       lin_stack_drain};
-    lin_stack *s = (lin_stack *)stress_aligned_calloc(1, sizeof *s);
-    if (s == NULL)
-        return stress_fail(r, "out of memory");
+    lin_stack *s = (lin_stack *)harness_alloc(LF_CACHELINE, sizeof *s);
     bool ok = lin_rounds(o, r, &target, s);
     free(s);
     return ok;
@@ -257,9 +256,7 @@ bool stress_lin_queue(const stress_opts *o, stress_report *r)
 {
     static const lin_target target = {"lf_queue", 0, 0, lin_queue_reset, lin_queue_choose, lin_queue_call,
                                       lin_queue_drain};
-    lin_queue *q = (lin_queue *)stress_aligned_calloc(1, sizeof *q);
-    if (q == NULL)
-        return stress_fail(r, "out of memory");
+    lin_queue *q = (lin_queue *)harness_alloc(LF_CACHELINE, sizeof *q);
     bool ok = stress_hp_domain_init(o, &q->hp, 2) == LF_OK;
     if (ok && lf_queue_init(&q->queue, &q->hp) != LF_OK) {
         lf_hp_domain_destroy(&q->hp);
@@ -276,6 +273,69 @@ bool stress_lin_queue(const stress_opts *o, stress_report *r)
         if (q->recs[i] != NULL)
             lf_hp_rec_release(q->recs[i]);
     lf_queue_destroy(&q->queue);
+    lf_hp_domain_destroy(&q->hp);
+    free(q);
+    return ok;
+}
+
+/* ---- lf_segqueue: segments of 1, 2 and 4 values in turn, a fresh queue every round ---- */
+
+typedef struct lin_segqueue {
+    lf_segqueue queue;
+    lf_hp_domain hp;
+    lf_hp_rec *recs[LIN_MAX_THREADS]; /* thread i's record; the main thread uses 0 between rounds */
+    bool live;
+    unsigned rounds;
+} lin_segqueue;
+
+/* Small segments so that rounds close segments and cross them while others operate. */
+static bool lin_segqueue_reset(void *obj)
+{
+    lin_segqueue *q = (lin_segqueue *)obj;
+    if (q->live)
+        lf_segqueue_destroy(&q->queue);
+    q->live = lf_segqueue_init(&q->queue, &q->hp, (size_t)1 << (q->rounds++ % 3)) == LF_OK;
+    return q->live;
+}
+
+static lf_status lin_segqueue_call(void *obj, unsigned thread, lin_op op, uintptr_t *value)
+{
+    lin_segqueue *q = (lin_segqueue *)obj;
+    if (op == LIN_PUSH_BACK)
+        return lf_segqueue_enqueue(&q->queue, q->recs[thread], (void *)*value);
+    void *v = NULL;
+    lf_status st = lf_segqueue_dequeue(&q->queue, q->recs[thread], &v);
+    *value = (uintptr_t)v;
+    return st;
+}
+
+static void lin_segqueue_drain(void *obj, lin_seq *out)
+{
+    lin_segqueue *q = (lin_segqueue *)obj;
+    void *v;
+    out->n = 0;
+    while (out->n < LIN_MAX_VALUES && lf_segqueue_dequeue(&q->queue, q->recs[0], &v) == LF_OK)
+        out->v[out->n++] = (uintptr_t)v;
+}
+
+bool stress_lin_segqueue(const stress_opts *o, stress_report *r)
+{
+    static const lin_target target = {"lf_segqueue", 0, 0, lin_segqueue_reset, lin_queue_choose,
+                                      lin_segqueue_call, lin_segqueue_drain};
+    lin_segqueue *q = (lin_segqueue *)harness_alloc(LF_CACHELINE, sizeof *q);
+    if (stress_hp_domain_init(o, &q->hp, 2) != LF_OK) {
+        free(q);
+        return stress_fail(r, "lf_hp_domain init failed");
+    }
+    bool ok = true;
+    for (unsigned i = 0; i < LIN_MAX_THREADS && ok; i++)
+        ok = (q->recs[i] = lf_hp_rec_acquire(&q->hp)) != NULL;
+    ok = ok ? lin_rounds(o, r, &target, q) : stress_fail(r, "lf_hp_rec_acquire failed");
+    for (unsigned i = 0; i < LIN_MAX_THREADS; i++)
+        if (q->recs[i] != NULL)
+            lf_hp_rec_release(q->recs[i]);
+    if (q->live)
+        lf_segqueue_destroy(&q->queue);
     lf_hp_domain_destroy(&q->hp);
     free(q);
     return ok;
@@ -330,9 +390,7 @@ bool stress_lin_deque(const stress_opts *o, stress_report *r)
 {
     static const lin_target target = {"lf_deque", 0, 0, lin_deque_reset, lin_deque_choose, lin_deque_call,
                                       lin_deque_drain};
-    lin_deque *d = (lin_deque *)stress_aligned_calloc(1, sizeof *d);
-    if (d == NULL)
-        return stress_fail(r, "out of memory");
+    lin_deque *d = (lin_deque *)harness_alloc(LF_CACHELINE, sizeof *d);
     bool ok = lin_rounds(o, r, &target, d);
     if (d->live)
         lf_deque_destroy(&d->deque);
@@ -382,9 +440,7 @@ bool stress_lin_ring(const stress_opts *o, stress_report *r)
 {
     static const lin_target target = {"lf_ring", LIN_RING_CAPACITY, 0, lin_ring_reset, lin_queue_choose,
                                       lin_ring_call, lin_ring_drain};
-    lin_ring *q = (lin_ring *)stress_aligned_calloc(1, sizeof *q);
-    if (q == NULL)
-        return stress_fail(r, "out of memory");
+    lin_ring *q = (lin_ring *)harness_alloc(LF_CACHELINE, sizeof *q);
     bool ok = lin_rounds(o, r, &target, q);
     if (q->live)
         lf_ring_destroy(&q->ring);
@@ -438,9 +494,7 @@ bool stress_lin_spsc(const stress_opts *o, stress_report *r)
 {
     static const lin_target target = {"lf_spsc", LIN_RING_CAPACITY, 2, lin_spsc_reset, lin_spsc_choose,
                                       lin_spsc_call, lin_spsc_drain};
-    lin_spsc *q = (lin_spsc *)stress_aligned_calloc(1, sizeof *q);
-    if (q == NULL)
-        return stress_fail(r, "out of memory");
+    lin_spsc *q = (lin_spsc *)harness_alloc(LF_CACHELINE, sizeof *q);
     bool ok = lin_rounds(o, r, &target, q);
     if (q->live)
         lf_spsc_destroy(&q->ring);
@@ -501,9 +555,7 @@ bool stress_lin_mpsc(const stress_opts *o, stress_report *r)
 {
     static const lin_target target = {"lf_mpsc", 0, 0, lin_mpsc_reset, lin_mpsc_choose, lin_mpsc_call,
                                       lin_mpsc_drain};
-    lin_mpsc *q = (lin_mpsc *)stress_aligned_calloc(1, sizeof *q);
-    if (q == NULL)
-        return stress_fail(r, "out of memory");
+    lin_mpsc *q = (lin_mpsc *)harness_alloc(LF_CACHELINE, sizeof *q);
     lf_mpsc_init(&q->queue);
     bool ok = lin_rounds(o, r, &target, q);
     free(q);

@@ -109,7 +109,7 @@ static int probe_thread_create(pthread_t *t, const pthread_attr_t *attr, void *(
 #include <stdlib.h>
 #include <string.h>
 
-#include "../tests/pool_workloads.h"
+#include "../harness/pool_workloads.h"
 
 /* ThreadSanitizer runs about ten times slower: smaller problems there. */
 #if LF_TSAN
@@ -131,7 +131,7 @@ typedef struct pool_job {
  * o->threads workers for the other half; the jobs' run counts come back
  * in *j2 and *jn.
  */
-static void run_on_two_pool_sizes(const stress_opts *o, stress_report *r, stress_thread_fn driver,
+static void run_on_two_pool_sizes(const stress_opts *o, stress_report *r, harness_thread_fn driver,
                                   int *array, pool_job *j2, pool_job *jn)
 {
     pool_job two = {o, r, 2, array, 0};
@@ -249,7 +249,7 @@ static void tree_task(lf_task *self, void *arg)
 {
     tree_node *n = (tree_node *)arg;
     tree_run *t = n->run;
-    uint64_t h = sort_mix(t->seed ^ (uint64_t)(n - t->nodes));
+    uint64_t h = harness_mix(t->seed ^ (uint64_t)(n - t->nodes));
     /* relaxed RMW: counted exactly; read after lf_pool_run's acquire */
     atomic_fetch_add_explicit(&n->ran, 1, memory_order_relaxed);
     if (n->depth >= TREE_DEPTH)
@@ -276,7 +276,7 @@ static void tree_task(lf_task *self, void *arg)
 /* One random tree on t->pool; false (and a failure recorded) if a node did not run exactly once. */
 static bool tree_run_once(tree_run *t, unsigned index)
 {
-    t->seed = stress_rand(&t->seed);
+    t->seed = harness_rand(&t->seed);
     for (unsigned i = 0; i < TREE_MAX; i++)
         atomic_store_explicit(&t->nodes[i].ran, 0, memory_order_relaxed);
     atomic_store_explicit(&t->used, 1, memory_order_relaxed);
@@ -308,7 +308,7 @@ static void tree_runner(void *arg, unsigned index)
 bool stress_pool_tree(const stress_opts *o, stress_report *r)
 {
     enum { RUNNERS = 3 };
-    lf_pool *pool = (lf_pool *)stress_aligned_calloc(1, sizeof *pool);
+    lf_pool *pool = (lf_pool *)harness_alloc(LF_CACHELINE, sizeof *pool);
     if (lf_pool_init(pool, o->threads) != LF_OK)
         return stress_fail(r, "lf_pool_init(%u) failed", o->threads);
     tree_run runs[RUNNERS];
@@ -470,7 +470,7 @@ static bool stack_run_once(stack_ctx *c, unsigned k)
 static bool stack_trial(stack_ctx *c, unsigned k, unsigned n, size_t stack_bytes, double until,
                         size_t *used, size_t *usable, unsigned *nesting)
 {
-    lf_pool *pool = (lf_pool *)stress_aligned_calloc(1, sizeof *pool);
+    lf_pool *pool = (lf_pool *)harness_alloc(LF_CACHELINE, sizeof *pool);
     if (pool == NULL)
         return stress_fail(c->r, "out of memory");
     atomic_store(&probe_used, 0);
@@ -486,7 +486,7 @@ static bool stack_trial(stack_ctx *c, unsigned k, unsigned n, size_t stack_bytes
     bool ok;
     do
         ok = stack_run_once(c, k);
-    while (ok && stress_now() < until);
+    while (ok && harness_now() < until);
     *nesting = lf_pool_max_nesting(pool);
     lf_pool_destroy(pool); /* joins the workers: their probe results are in */
     free(pool);
@@ -515,7 +515,7 @@ bool stress_pool_stack(const stress_opts *o, stress_report *r)
     for (unsigned k = 0; k < STACK_LOADS && !r->failed; k++) {
         size_t used1, usable1, used, usable, most = 0;
         unsigned nesting, deepest = 0;
-        if (!stack_trial(&c, k, 1, STACK_PROBE_BYTES, stress_now() + slice, &used1, &usable1,
+        if (!stack_trial(&c, k, 1, STACK_PROBE_BYTES, harness_now() + slice, &used1, &usable1,
                          &nesting))
             break;
         /* What the setting holds besides the usable part (TSan's runtime
@@ -526,7 +526,7 @@ bool stress_pool_stack(const stress_opts *o, stress_report *r)
         size_t stack = (2 * need > least ? 2 * need : least) + page - 1;
         stack = stack / page * page;
         for (unsigned j = 0; j < NCOUNTS && !r->failed; j++) {
-            if (!stack_trial(&c, k, counts[j], stack, stress_now() + slice, &used, &usable,
+            if (!stack_trial(&c, k, counts[j], stack, harness_now() + slice, &used, &usable,
                              &nesting))
                 break;
             unsigned bound = stack_loads[k].depth + 1;

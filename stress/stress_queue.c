@@ -229,7 +229,7 @@ static void queue_worker(void *arg, unsigned index)
 static bool queue_scenario(const stress_opts *o, stress_report *r, unsigned producers,
                            unsigned consumers)
 {
-    queue_run *s = (queue_run *)stress_aligned_calloc(1, sizeof *s);
+    queue_run *s = (queue_run *)harness_alloc(LF_CACHELINE, sizeof *s);
     s->r = r;
     s->producers = producers;
     s->pairs = consumers == 0;
@@ -346,7 +346,7 @@ static void churn_worker(void *arg, unsigned index)
     lf_hp_rec *rec = lf_hp_rec_acquire(&c->d);
     uint64_t n = 0;
     while (rec != NULL && stress_running(c->r)) {
-        uint64_t x = stress_rand(&rng);
+        uint64_t x = harness_rand(&rng);
         unsigned which = (unsigned)(x % CHURN_SHARED);
         unsigned slot = (unsigned)(x >> 8) % CHURN_SLOTS;
         if ((x >> 16) % 4 == 0) {
@@ -394,7 +394,7 @@ static void churn_worker(void *arg, unsigned index)
 
 bool stress_hp_churn(const stress_opts *o, stress_report *r)
 {
-    churn_run *c = (churn_run *)stress_aligned_calloc(1, sizeof *c);
+    churn_run *c = (churn_run *)harness_alloc(LF_CACHELINE, sizeof *c);
     c->r = r;
     c->seed = stress_seed(o, 0);
     if (stress_hp_domain_init(o, &c->d, CHURN_SLOTS) != LF_OK)
@@ -467,7 +467,7 @@ static void pop_hp_worker(void *arg, unsigned index)
     uint64_t pushed = 0, psum = 0, psq = 0, popped = 0, osum = 0, osq = 0, ops = 0;
     lf_hp_rec *rec = lf_hp_rec_acquire(&p->d);
     while (rec != NULL && stress_running(p->r)) {
-        uint64_t x = stress_rand(&rng);
+        uint64_t x = harness_rand(&rng);
         if (x % 2 == 0) {
             hp_item *it = (hp_item *)malloc(sizeof *it);
             it->id = (uint64_t)index << 40 | pushed;
@@ -507,7 +507,7 @@ static void pop_hp_worker(void *arg, unsigned index)
 
 bool stress_stack_pop_hp(const stress_opts *o, stress_report *r)
 {
-    pop_hp_run *p = (pop_hp_run *)stress_aligned_calloc(1, sizeof *p);
+    pop_hp_run *p = (pop_hp_run *)harness_alloc(LF_CACHELINE, sizeof *p);
     p->r = r;
     p->seed = stress_seed(o, 0);
     if (stress_hp_domain_init(o, &p->d, 1) != LF_OK)

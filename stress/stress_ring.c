@@ -158,7 +158,7 @@ static bool ring_account(ring_run *s, void *v, int64_t *last)
 /* A batch size: 1 for lf_ring and lf_mpsc, 1..RING_MAX_BATCH for lf_spsc. */
 static size_t ring_batch(const ring_run *s, uint64_t *rng)
 {
-    return s->kind == KIND_SPSC ? (size_t)(stress_rand(rng) % RING_MAX_BATCH) + 1 : 1;
+    return s->kind == KIND_SPSC ? (size_t)(harness_rand(rng) % RING_MAX_BATCH) + 1 : 1;
 }
 
 static void ring_wait(unsigned *spins)
@@ -326,7 +326,7 @@ static bool ring_scenario(const stress_opts *o, stress_report *r, ring_kind kind
 {
     if (producers > RING_MAX_PRODUCERS)
         producers = RING_MAX_PRODUCERS;
-    ring_run *s = (ring_run *)stress_aligned_calloc(1, sizeof *s);
+    ring_run *s = (ring_run *)harness_alloc(LF_CACHELINE, sizeof *s);
     s->kind = kind;
     s->r = r;
     s->o = o;

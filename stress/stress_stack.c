@@ -66,7 +66,7 @@ static void stack_worker(void *arg, unsigned index)
     unsigned nheld = 0;
     uint64_t ops = 0;
     while (stress_running(s->r)) {
-        unsigned choice = (unsigned)(stress_rand(&rng) % 64);
+        unsigned choice = (unsigned)(harness_rand(&rng) % 64);
         if (choice == 0) {
             /* pop_all: own the whole list for a moment, then push it back */
             lf_stack_node *n = lf_stack_pop_all(&s->stack);
@@ -98,7 +98,7 @@ static void stack_worker(void *arg, unsigned index)
 
 bool stress_stack_conservation(const stress_opts *o, stress_report *r)
 {
-    stack_run *s = (stack_run *)stress_aligned_calloc(1, sizeof *s);
+    stack_run *s = (stack_run *)harness_alloc(LF_CACHELINE, sizeof *s);
     s->r = r;
     s->seed = stress_seed(o, 0);
     s->nitems = o->threads * NODES_PER_THREAD;
@@ -197,7 +197,7 @@ static void pop_all_worker(void *arg, unsigned index)
     if (rec == NULL)
         stress_fail(p->r, "lf_hp_rec_acquire failed");
     while (rec != NULL && stress_running(p->r)) {
-        uint64_t x = stress_rand(&rng);
+        uint64_t x = harness_rand(&rng);
         if (x % POP_ALL_ONE_IN == 0) {
             lf_stack_node *n = lf_stack_pop_all(&p->s);
             while (n != NULL) {
@@ -241,7 +241,7 @@ static void pop_all_worker(void *arg, unsigned index)
 
 bool stress_stack_pop_all_hp(const stress_opts *o, stress_report *r)
 {
-    pop_all_run *p = (pop_all_run *)stress_aligned_calloc(1, sizeof *p);
+    pop_all_run *p = (pop_all_run *)harness_alloc(LF_CACHELINE, sizeof *p);
     p->r = r;
     p->seed = stress_seed(o, 0);
     pthread_mutex_init(&p->lock, NULL);

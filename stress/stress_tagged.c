@@ -56,7 +56,7 @@ static void tagged_worker(void *arg, unsigned index)
 
 bool stress_tagged_cas(const stress_opts *o, stress_report *r)
 {
-    tagged_run *t = (tagged_run *)stress_aligned_calloc(1, sizeof *t);
+    tagged_run *t = (tagged_run *)harness_alloc(LF_CACHELINE, sizeof *t);
     t->r = r;
     lf_tagged_init(&t->word, target_for(t, 0));
     t->successes = (uint64_t *)calloc(o->threads, sizeof *t->successes);

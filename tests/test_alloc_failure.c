@@ -3,7 +3,8 @@
 
 #include <lfkit/counter.h>
 
-#include "test_util.h"
+#include <criterion/criterion.h>
+#include "../harness/harness.h"
 
 Test(sharded_counter, enomem_leaves_counter_untouched)
 {

@@ -6,7 +6,8 @@
  */
 #include <lfkit.h>
 
-#include "test_util.h"
+#include <criterion/criterion.h>
+#include "../harness/harness.h"
 
 #include <stdalign.h>
 

@@ -1,7 +1,8 @@
 /* Unit tests: lfkit/counter.h */
 #include <lfkit/counter.h>
 
-#include "test_util.h"
+#include <criterion/criterion.h>
+#include "../harness/harness.h"
 
 #include <stdalign.h>
 
@@ -154,13 +155,13 @@ static void add_all(void *arg, unsigned index)
 
 Test(counter, concurrent_totals_are_exact, .timeout = 60)
 {
-    counters *c = (counters *)test_aligned_calloc(LF_CACHELINE, sizeof *c);
+    counters *c = (counters *)harness_alloc(LF_CACHELINE, sizeof *c);
     lf_counter_init(&c->plain, 0);
     lf_counter_init(&c->cas, 0);
     lf_counter_init(&c->user_cas, 0);
     lf_padded_counter_init(&c->padded, 0);
     cr_assert_eq(lf_sharded_counter_init(&c->sharded, THREADS), LF_OK);
-    test_run_threads(THREADS, add_all, c);
+    harness_run_threads(THREADS, add_all, c);
     uint64_t n = (uint64_t)THREADS * ADDS_PER_THREAD;
     cr_assert_eq(lf_counter_load(&c->plain), n);
     cr_assert_eq(lf_counter_load(&c->cas), 2 * n);

@@ -11,7 +11,8 @@ static inline void count_stress_point(void)
 
 #include <lfkit/deque.h>
 
-#include "test_util.h"
+#include <criterion/criterion.h>
+#include "../harness/harness.h"
 
 /* Items are small integers stored as pointers; 0 (NULL) is never used. */
 #define ITEM(i) ((void *)(uintptr_t)(i))
@@ -19,7 +20,7 @@ static inline void count_stress_point(void)
 
 static lf_deque *new_deque(size_t capacity)
 {
-    lf_deque *d = (lf_deque *)test_aligned_calloc(LF_CACHELINE, sizeof *d);
+    lf_deque *d = (lf_deque *)harness_alloc(LF_CACHELINE, sizeof *d);
     cr_assert_eq(lf_deque_init(d, capacity), LF_OK);
     return d;
 }
@@ -171,7 +172,7 @@ Test(deque, capacity_rounds_up_to_a_power_of_two)
 
 Test(deque, bad_input)
 {
-    lf_deque *d = (lf_deque *)test_aligned_calloc(LF_CACHELINE, sizeof *d);
+    lf_deque *d = (lf_deque *)harness_alloc(LF_CACHELINE, sizeof *d);
     cr_assert_eq(lf_deque_init(NULL, 8), LF_EINVAL);
     cr_assert_eq(lf_deque_init(d, 0), LF_EINVAL);
     cr_assert_eq(lf_deque_init(d, SIZE_MAX), LF_EINVAL, "power-of-two rounding overflows");
@@ -198,7 +199,7 @@ Test(deque, bad_input)
 
 Test(deque, init_enomem)
 {
-    lf_deque *d = (lf_deque *)test_aligned_calloc(LF_CACHELINE, sizeof *d);
+    lf_deque *d = (lf_deque *)harness_alloc(LF_CACHELINE, sizeof *d);
     test_alloc_fail(true);
     cr_assert_eq(lf_deque_init(d, 8), LF_ENOMEM);
     test_alloc_fail(false);
@@ -355,7 +356,7 @@ Test(deque, owner_and_thieves_take_each_item_once, .timeout = 30)
     cr_assert_not_null(r.taken);
     atomic_store(&r.owner_done, false);
     atomic_store(&r.dup, 0);
-    test_run_threads(1 + RACE_THIEVES, race_thread, &r);
+    harness_run_threads(1 + RACE_THIEVES, race_thread, &r);
     cr_assert_eq(atomic_load(&r.dup), 0,
                  "an item taken twice, out of range, or out of LIFO/FIFO order");
     for (uintptr_t i = 1; i <= RACE_ITEMS; i++)

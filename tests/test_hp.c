@@ -3,7 +3,8 @@
 
 #include <lfkit/hp.h>
 
-#include "test_util.h"
+#include <criterion/criterion.h>
+#include "../harness/harness.h"
 
 /* A retirable object that counts how often it was reclaimed. */
 typedef struct tracked {
@@ -538,7 +539,7 @@ static void mt_run(lf_status (*init)(lf_hp_domain *d, unsigned slots_per_rec))
     static mt_shared s;
     cr_assert_eq(init(&s.d, 2), LF_OK);
     atomic_store(&s.current, (void *)mt_new(&s));
-    test_run_threads(MT_THREADS, mt_thread, &s);
+    harness_run_threads(MT_THREADS, mt_thread, &s);
     lf_hp_rec *w = lf_hp_rec_acquire(&s.d);
     mt_obj *last = (mt_obj *)atomic_load(&s.current);
     lf_hp_retire(w, &last->hp, last, mt_reclaim);

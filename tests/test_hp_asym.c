@@ -6,7 +6,8 @@
 #include <lfkit/queue.h>
 #include <lfkit/stack.h>
 
-#include "test_util.h"
+#include <criterion/criterion.h>
+#include "../harness/harness.h"
 
 /* Where lfkit makes the membarrier call (platform.h, lf_membarrier), and
  * so where this Linux must give an asymmetric domain. */

@@ -16,7 +16,8 @@ static long stand_in_membarrier(int cmd);
 
 #include <lfkit/hp.h>
 
-#include "test_util.h"
+#include <criterion/criterion.h>
+#include "../harness/harness.h"
 
 static long stand_in_membarrier(int cmd)
 {

@@ -20,7 +20,8 @@ static void mpsc_stall_hook(void)
 
 #include <lfkit/mpsc.h>
 
-#include "test_util.h"
+#include <criterion/criterion.h>
+#include "../harness/harness.h"
 
 typedef struct item {
     int id;
@@ -219,12 +220,12 @@ static void mpsc_worker(void *arg, unsigned index)
 
 Test(mpsc, producers_fifo_each, .timeout = 60)
 {
-    mpsc_run *r = (mpsc_run *)test_aligned_calloc(_Alignof(mpsc_run), sizeof *r);
+    mpsc_run *r = (mpsc_run *)harness_alloc(_Alignof(mpsc_run), sizeof *r);
     r->items = (item *)calloc(MPSC_PRODUCERS * MPSC_EACH, sizeof *r->items);
     for (int i = 0; i < MPSC_PRODUCERS * MPSC_EACH; i++)
         r->items[i].id = i;
     lf_mpsc_init(&r->q);
-    test_run_threads(MPSC_PRODUCERS + 1, mpsc_worker, r);
+    harness_run_threads(MPSC_PRODUCERS + 1, mpsc_worker, r);
     cr_assert_not(r->bad, "a producer's nodes arrived out of order");
     cr_assert(lf_mpsc_is_empty(&r->q));
     free(r->items);

@@ -48,8 +48,9 @@ static int test_thread_create(pthread_t *t, const pthread_attr_t *attr, void *(*
 
 #include <lfkit/pool.h>
 
-#include "pool_workloads.h"
-#include "test_util.h"
+#include "../harness/pool_workloads.h"
+#include <criterion/criterion.h>
+#include "../harness/harness.h"
 
 Test(pool, fib_on_1_2_and_4_workers, .timeout = 30)
 {
@@ -256,7 +257,7 @@ Test(pool, concurrent_runs_from_outside_threads, .timeout = 30)
     runners r;
     r.pool = &p;
     atomic_store(&r.wrong, 0);
-    test_run_threads(4, runner_thread, &r);
+    harness_run_threads(4, runner_thread, &r);
     cr_assert_eq(atomic_load(&r.wrong), 0);
     lf_pool_destroy(&p);
 }

@@ -3,7 +3,8 @@
 
 #include <lfkit/queue.h>
 
-#include "test_util.h"
+#include <criterion/criterion.h>
+#include "../harness/harness.h"
 
 /* A domain and one record: the single-threaded fixture of most tests. */
 typedef struct fixture {
@@ -331,7 +332,7 @@ Test(queue, concurrent_fifo_per_producer_exactly_once, .timeout = 30)
     static mt_shared s;
     cr_assert_eq(lf_hp_domain_init(&s.d, 2), LF_OK);
     cr_assert_eq(lf_queue_init(&s.q, &s.d), LF_OK);
-    test_run_threads(MT_PRODUCERS + MT_CONSUMERS, mt_thread, &s);
+    harness_run_threads(MT_PRODUCERS + MT_CONSUMERS, mt_thread, &s);
     cr_assert_eq(atomic_load(&s.order_errors), 0, "a producer's values arrived out of order");
     for (int p = 0; p < MT_PRODUCERS; p++)
         for (int i = 0; i < MT_PER_PRODUCER; i++)

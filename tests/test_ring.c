@@ -21,7 +21,8 @@ static void ring_stall_hook(void)
 
 #include <lfkit/ring.h>
 
-#include "test_util.h"
+#include <criterion/criterion.h>
+#include "../harness/harness.h"
 
 static void *val(uintptr_t i)
 {
@@ -364,9 +365,9 @@ static void pairs_worker(void *arg, unsigned index)
 
 Test(ring, concurrent_pairs_conserve_values, .timeout = 60)
 {
-    pairs_run *p = (pairs_run *)test_aligned_calloc(_Alignof(pairs_run), sizeof *p);
+    pairs_run *p = (pairs_run *)harness_alloc(_Alignof(pairs_run), sizeof *p);
     ring_init_ok(&p->r, PAIRS_THREADS);
-    test_run_threads(PAIRS_THREADS, pairs_worker, p);
+    harness_run_threads(PAIRS_THREADS, pairs_worker, p);
     cr_assert_eq(atomic_load(&p->failures), 0,
                  "an enqueue was full or a dequeue empty with fewer values than places");
     cr_assert_eq(atomic_load(&p->sum_in), atomic_load(&p->sum_out));

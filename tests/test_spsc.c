@@ -3,7 +3,8 @@
 
 #include <lfkit/spsc.h>
 
-#include "test_util.h"
+#include <criterion/criterion.h>
+#include "../harness/harness.h"
 
 static void *val(uintptr_t i)
 {
@@ -255,9 +256,9 @@ static void spsc_pair(void *arg, unsigned index)
 
 Test(spsc, producer_and_consumer_threads, .timeout = 60)
 {
-    lf_spsc *q = (lf_spsc *)test_aligned_calloc(_Alignof(lf_spsc), sizeof *q);
+    lf_spsc *q = (lf_spsc *)harness_alloc(_Alignof(lf_spsc), sizeof *q);
     cr_assert_eq(lf_spsc_init(q, 16), LF_OK);
-    test_run_threads(2, spsc_pair, q);
+    harness_run_threads(2, spsc_pair, q);
     void *v;
     cr_assert_eq(lf_spsc_pop(q, &v), LF_EMPTY);
     spsc_destroy_checked(q);

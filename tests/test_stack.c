@@ -1,7 +1,8 @@
 /* Unit tests: lfkit/stack.h (Treiber stack, type-stable pop). */
 #include <lfkit/stack.h>
 
-#include "test_util.h"
+#include <criterion/criterion.h>
+#include "../harness/harness.h"
 
 #include <stdalign.h>
 
@@ -126,11 +127,11 @@ static void churn(void *arg, unsigned index)
 
 Test(stack, concurrent_push_pop_conserves_nodes, .timeout = 60)
 {
-    shared_stack *st = (shared_stack *)test_aligned_calloc(LF_CACHELINE, sizeof *st);
+    shared_stack *st = (shared_stack *)harness_alloc(LF_CACHELINE, sizeof *st);
     lf_stack_init(&st->s);
     for (int i = 0; i < THREADS * PER_THREAD; i++)
         st->items[i].value = i;
-    test_run_threads(THREADS, churn, st);
+    harness_run_threads(THREADS, churn, st);
     int count = 0;
     for (lf_stack_node *n = lf_stack_pop(&st->s); n != NULL; n = lf_stack_pop(&st->s)) {
         int v = value_of(n);

@@ -1,7 +1,8 @@
 /* Unit tests: lf_stack_pop_hp (lfkit/stack.h with hazard pointers). */
 #include <lfkit/stack.h>
 
-#include "test_util.h"
+#include <criterion/criterion.h>
+#include "../harness/harness.h"
 
 typedef struct item {
     lf_stack_node node;
@@ -175,7 +176,7 @@ Test(stack_hp, concurrent_pop_and_free_conserves_values, .timeout = 30)
     static mt_shared sh;
     cr_assert_eq(lf_hp_domain_init(&sh.d, 1), LF_OK);
     lf_stack_init(&sh.s);
-    test_run_threads(MT_THREADS, mt_worker, &sh);
+    harness_run_threads(MT_THREADS, mt_worker, &sh);
     lf_hp_rec *r = lf_hp_rec_acquire(&sh.d);
     for (lf_stack_node *n; (n = lf_stack_pop_hp(&sh.s, r)) != NULL;) {
         atomic_fetch_add(&sh.popped_sum, (long)value_of(n));

@@ -6,7 +6,8 @@
  * states the tag width per target.
  */
 #include "tagged_probe.h"
-#include "test_util.h"
+#include <criterion/criterion.h>
+#include "../harness/harness.h"
 
 static int a, b, c;
 
@@ -160,9 +161,9 @@ static void swing_worker(void *arg, unsigned index)
 
 Test(tagged, concurrent_tag_counts_every_success, .timeout = 60)
 {
-    swing *s = (swing *)test_aligned_calloc(64, sizeof *s);
+    swing *s = (swing *)harness_alloc(64, sizeof *s);
     lf_tagged_init(&s->word, &a);
-    test_run_threads(THREADS, swing_worker, s);
+    harness_run_threads(THREADS, swing_worker, s);
     uint64_t successes = (uint64_t)THREADS * SWINGS;
     lf_tagged end = lf_tagged_load(&s->word);
     cr_assert_eq(end.tag, successes & LF_TAGGED_TAG_MASK, "tag %llu after %llu successful CASes (modulo 2^%d)",

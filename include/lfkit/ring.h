@@ -20,6 +20,18 @@
  *   lf_ring_capacity     | everything but init and destroy
  *   lf_ring_init/destroy | nothing (quiescent)
  *
+ * Closing (for lf_segqueue's segments, segqueue.h; never done to an
+ * lf_ring).  The paper's unbounded queue (LSCQ) finalizes a full ring by
+ * setting a bit in the tail of aq; from then on every aq enqueue whose
+ * fetch-and-add returns the bit fails, so a finalized ring only drains.
+ * Here that bit is LF_RING__CLOSED (bit 63 of tail: positions never reach
+ * it), set by lf_ring__close (R14), preserved by catchup (R13) and masked
+ * off wherever tail is read as a position.  lf_ring__index_drain is the
+ * dequeue that a closed ring's last readers use: it ignores the threshold
+ * and stops only when head has reached tail, so that every position an
+ * enqueue took before the close has been taken by some dequeuer.  An
+ * lf_ring's tail never carries the bit, so none of this changes lf_ring.
+ *
  * The index rings.  A ring of capacity n (a power of two) has two index
  * rings of 2n entries each, as the paper requires for n indices.
  * Each entry is one 64-bit word:
@@ -73,7 +85,7 @@
  * example, an enqueuer that finds an entry unsafe must see the head
  * advance of the dequeuer that marked it; a dequeuer's threshold and tail
  * checks are argued against the enqueues' entry writes).  So every access
- * to them is seq_cst, labelled (R1)..(R13) below: they are all in C11's
+ * to them is seq_cst, labelled (R1)..(R14) below: they are all in C11's
  * single total order S, and the paper's sequentially consistent argument
  * applies to them unchanged.  (No proof of SCQ under a weaker model is
  * known to us; on x86-64 these compile to the same instructions as
@@ -103,6 +115,9 @@
 #else
 #define LF_RING_MAX_CAPACITY ((size_t)1 << 24)
 #endif
+
+/* The closed bit of an index ring's tail (see "Closing" above). */
+#define LF_RING__CLOSED ((uint64_t)1 << 63)
 
 /* One index-ring entry: cycle, IsSafe, index (see above). */
 typedef struct lf_ring_entry {
@@ -170,13 +185,21 @@ static inline int64_t lf_ring__threshold(const lf_ring *r)
     return (int64_t)(3 * r->capacity) - 1;
 }
 
-/* SCQ enqueue: put index into q.  Never fails: q never holds more than n indices. */
-static inline void lf_ring__index_enqueue(lf_ring *r, lf_ring_index *q, uint64_t index)
+/*
+ * SCQ enqueue: put index into q.  False only when q is closed (the
+ * position came back with LF_RING__CLOSED): index is not in q.  Never
+ * fails otherwise: q never holds more than n indices.
+ */
+static inline bool lf_ring__index_enqueue(lf_ring *r, lf_ring_index *q, uint64_t index)
 {
     const uint64_t bot = lf_ring__bot(r), safe = lf_ring__safe(r);
     for (;;) {
-        /* (R1) seq_cst: takes a position; in S with every head/tail access */
+        /* (R1) seq_cst: takes a position; in S with every head/tail access;
+         * it is an RMW, so it reads the closing R14 if that came first in
+         * tail's modification order */
         uint64_t t = atomic_fetch_add_explicit(&q->tail, 1, memory_order_seq_cst);
+        if ((t & LF_RING__CLOSED) != 0)
+            return false;
         uint64_t tcycle = lf_ring__pos_cycle(r, t);
         lf_ring_entry *e = &q->entries[lf_ring__remap(r, t)];
         /* (R2) seq_cst: reads the entry; acquire part pairs with the
@@ -204,34 +227,44 @@ static inline void lf_ring__index_enqueue(lf_ring *r, lf_ring_index *q, uint64_t
                     lf_ring__threshold(r))
                     atomic_store_explicit(&q->threshold, lf_ring__threshold(r),
                                           memory_order_seq_cst);
-                return;
+                return true;
             }
         }
     }
 }
 
-/* SCQ catchup: move tail up to head after head overtook it. */
+/* SCQ catchup: move tail (a raw word, closed bit included) up to head
+ * after head overtook it, keeping the closed bit. */
 static inline void lf_ring__catchup(lf_ring_index *q, uint64_t tail, uint64_t head)
 {
     /* (R13) seq_cst: CAS of tail, and the reloads of head and tail, in S
-     * with R1 and R7; on failure tail is reloaded into `tail` */
-    while (!atomic_compare_exchange_strong_explicit(&q->tail, &tail, head, memory_order_seq_cst,
+     * with R1 and R7; on failure tail is reloaded into `tail`.  The bit
+     * once set stays set: every CAS carries over the one it replaces */
+    while (!atomic_compare_exchange_strong_explicit(&q->tail, &tail,
+                                                    head | (tail & LF_RING__CLOSED),
+                                                    memory_order_seq_cst,
                                                     memory_order_seq_cst)) {
         head = atomic_load_explicit(&q->head, memory_order_seq_cst);
         tail = atomic_load_explicit(&q->tail, memory_order_seq_cst);
-        if (tail >= head)
+        if ((tail & ~LF_RING__CLOSED) >= head)
             break;
         LF_STRESS_POINT();
     }
 }
 
-/* SCQ dequeue: take the oldest index of q into *index; false when q is empty. */
-static inline bool lf_ring__index_dequeue(lf_ring *r, lf_ring_index *q, uint64_t *index)
+/*
+ * SCQ dequeue: take the oldest index of q into *index; false when q is
+ * empty.  counted: SCQ's dequeue, bounded by the threshold.  Not counted
+ * (lf_ring__index_drain): the threshold is neither read nor decremented,
+ * and false means head reached tail.
+ */
+static inline bool lf_ring__index_take(lf_ring *r, lf_ring_index *q, uint64_t *index,
+                                       bool counted)
 {
     const uint64_t bot = lf_ring__bot(r), safe = lf_ring__safe(r);
     /* (R6) seq_cst: a negative threshold means 3n - 1 attempts failed since
      * the last enqueue's reset (R5): empty */
-    if (atomic_load_explicit(&q->threshold, memory_order_seq_cst) < 0)
+    if (counted && atomic_load_explicit(&q->threshold, memory_order_seq_cst) < 0)
         return false;
     for (;;) {
         /* (R7) seq_cst: takes a position; in S with R1, R3 and R13 */
@@ -276,17 +309,37 @@ static inline bool lf_ring__index_dequeue(lf_ring *r, lf_ring_index *q, uint64_t
         }
         /* nothing for us at h.  (R11) seq_cst: tail, in S with R1 and R13 */
         uint64_t t = atomic_load_explicit(&q->tail, memory_order_seq_cst);
-        if (t <= h + 1) {
+        if ((t & ~LF_RING__CLOSED) <= h + 1) {
             LF_STRESS_POINT();
             lf_ring__catchup(q, t, h + 1);
             /* (R12) seq_cst: count the failed attempt (pairs with R5, R6) */
-            atomic_fetch_sub_explicit(&q->threshold, 1, memory_order_seq_cst);
+            if (counted)
+                atomic_fetch_sub_explicit(&q->threshold, 1, memory_order_seq_cst);
             return false;
         }
         /* (R12) seq_cst: count it; out of attempts: empty */
-        if (atomic_fetch_sub_explicit(&q->threshold, 1, memory_order_seq_cst) <= 0)
+        if (counted && atomic_fetch_sub_explicit(&q->threshold, 1, memory_order_seq_cst) <= 0)
             return false;
     }
+}
+
+static inline bool lf_ring__index_dequeue(lf_ring *r, lf_ring_index *q, uint64_t *index)
+{
+    return lf_ring__index_take(r, q, index, true);
+}
+
+/* Dequeue from a closed ring until head reaches tail (see "Closing"). */
+static inline bool lf_ring__index_drain(lf_ring *r, lf_ring_index *q, uint64_t *index)
+{
+    return lf_ring__index_take(r, q, index, false);
+}
+
+/* Close q: every enqueue whose position comes after this fails (see "Closing"). */
+static inline void lf_ring__close(lf_ring_index *q)
+{
+    /* (R14) seq_cst RMW: in tail's modification order with R1 and R13, so
+     * every later R1 returns the bit; seq_cst like every head/tail access */
+    atomic_fetch_or_explicit(&q->tail, LF_RING__CLOSED, memory_order_seq_cst);
 }
 
 /* Initialise q over entries: empty, or (full) holding indices 0..n-1 at positions 2n..3n-1. */
@@ -364,7 +417,7 @@ static inline lf_status lf_ring_enqueue(lf_ring *r, void *value)
      * fq enqueue R4 that freed it, after its dequeuer's read D2) until R4
      * publishes it in aq */
     r->data[i] = value;
-    lf_ring__index_enqueue(r, &r->aq, i);
+    (void)lf_ring__index_enqueue(r, &r->aq, i); /* never closed: cannot fail */
     return LF_OK;
 }
 
@@ -383,7 +436,7 @@ static inline lf_status lf_ring_dequeue(lf_ring *r, void **value)
     /* (D2) plain: R8 acquired the aq enqueue R4 that published data[i] (D1);
      * the fq enqueue R4 below releases the slot to its next writer */
     *value = r->data[i];
-    lf_ring__index_enqueue(r, &r->fq, i);
+    (void)lf_ring__index_enqueue(r, &r->fq, i); /* never closed: cannot fail */
     return LF_OK;
 }
 

@@ -37,6 +37,7 @@ size_t LAYOUT_CAT(layout_, LAYOUT_BUILD)(layout_entry *out)
     LAYOUT_TYPE(lf_hp_rec);
     LAYOUT_TYPE(lf_hp_domain);
     LAYOUT_TYPE(lf_queue);
+    LAYOUT_TYPE(lf_segqueue);
     LAYOUT_TYPE(lf_deque);
     LAYOUT_TYPE(lf_task);
     LAYOUT_TYPE(lf_pool);

@@ -1,5 +1,5 @@
 /*
- * tests/pool_workloads.h - the fork-join workloads run on lf_pool by the
+ * harness/pool_workloads.h - the fork-join workloads run on lf_pool by the
  * unit tests, the stress scenarios and the benchmarks: fib by
  * spawn/sync (one task per call, no cutoff), a parallel quicksort, an
  * unbalanced tree (a spine with fib subtrees hanging off it) and a wide
@@ -8,6 +8,8 @@
  */
 #ifndef LFKIT_POOL_WORKLOADS_H
 #define LFKIT_POOL_WORKLOADS_H
+
+#include "harness.h"
 
 #include <lfkit/pool.h>
 
@@ -222,20 +224,11 @@ static inline void sort_pool(lf_pool *p, int *a, size_t n)
     lf_pool_run(p, &root);
 }
 
-/* splitmix64 step: input data and the multiset fingerprint. */
-static inline uint64_t sort_mix(uint64_t z)
-{
-    z += UINT64_C(0x9E3779B97F4A7C15);
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
-}
-
 /* n pseudo-random ints from seed. */
 static inline void sort_fill(int *a, size_t n, uint64_t seed)
 {
     for (size_t i = 0; i < n; i++)
-        a[i] = (int)(sort_mix(seed + i) >> 33);
+        a[i] = (int)(harness_mix(seed + i) >> 33);
 }
 
 /* Order-independent fingerprint of a multiset of ints. */
@@ -243,9 +236,9 @@ static inline uint64_t sort_fingerprint(const int *a, size_t n)
 {
     uint64_t sum = 0, xs = 0;
     for (size_t i = 0; i < n; i++) {
-        uint64_t h = sort_mix((uint64_t)(unsigned)a[i]);
+        uint64_t h = harness_mix((uint64_t)(unsigned)a[i]);
         sum += h;
-        xs ^= sort_mix(h);
+        xs ^= harness_mix(h);
     }
     return sum ^ (xs << 1);
 }
