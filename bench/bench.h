@@ -85,6 +85,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../harness/harness.h"
 
@@ -142,6 +143,15 @@ static inline unsigned bench_consumers(unsigned n)
 
 /* An adapter or loop of the style above: forced inline, so no call remains in the timed loop. */
 #define BENCH_INLINE static inline __attribute__((always_inline))
+
+/* An entry named *_asym whose lf_hp_domain_init_asymmetric gave an ordinary
+ * domain (no asymmetric ones on this target or kernel) says so: its numbers
+ * are then the symmetric entry's. */
+static inline void bench_warn_symmetric(const char *entry, bool asymmetric)
+{
+    if (!asymmetric)
+        fprintf(stderr, "bench: %s runs on an ordinary domain (no asymmetric ones here)\n", entry);
+}
 
 /* Per-thread work loop helper: true until the trial's stop flag is raised. */
 static inline bool bench_running(const atomic_bool *stop)

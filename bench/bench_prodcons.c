@@ -10,6 +10,7 @@
  *  - lf_spsc: lfkit's SPSC ring, 1P1C only;
  *  - lf_mpsc: lfkit's intrusive MPSC queue, C = 1 only;
  *  - lf_queue: lfkit's Michael-Scott queue, one hazard-pointer record per thread;
+ *    lf_queue_asym: the same on an asymmetric domain (lf_hp_domain_init_asymmetric);
  *  - lf_segqueue: lfkit's queue of SCQ ring segments (CAPACITY values each), one
  *    hazard-pointer record per thread;
  *  - mutex: a linked list under a pthread mutex (a reference);
@@ -284,13 +285,25 @@ BENCH_INLINE bool mpsc_dequeue(pc_state *s, void *ctx, void **v)
     return true;
 }
 
-/* lf_queue, with hazard pointers */
-BENCH_INLINE void lfq_init(pc_state *s)
+/* lf_queue, with hazard pointers: domain_init makes an ordinary or an asymmetric domain */
+BENCH_INLINE void lfq_init_with(pc_state *s, lf_status (*domain_init)(lf_hp_domain *d, unsigned slots_per_rec))
 {
-    if (lf_hp_domain_init(&s->hp, 2) != LF_OK || lf_queue_init(&s->queue, &s->hp) != LF_OK) {
+    if (domain_init(&s->hp, 2) != LF_OK || lf_queue_init(&s->queue, &s->hp) != LF_OK) {
         fprintf(stderr, "bench: lf_queue_init failed\n");
         exit(2);
     }
+}
+
+BENCH_INLINE void lfq_init(pc_state *s)
+{
+    lfq_init_with(s, lf_hp_domain_init);
+}
+
+/* lf_queue_asym: on an asymmetric domain (an ordinary one where there are none: bench_warn_symmetric says so) */
+BENCH_INLINE void lfq_asym_init(pc_state *s)
+{
+    lfq_init_with(s, lf_hp_domain_init_asymmetric);
+    bench_warn_symmetric("lf_queue_asym", lf_hp_domain_is_asymmetric(&s->hp));
 }
 
 BENCH_INLINE void lfq_destroy(pc_state *s)
@@ -687,6 +700,8 @@ static const pc_ops ring_ops = {true, any_config, ring_init, ring_destroy, no_co
                     spsc_ops = {true, one_to_one, spsc_init, spsc_destroy, no_context, no_end, spsc_enqueue, spsc_dequeue},
                     mpsc_ops = {false, one_consumer, mpsc_init, nothing, no_context, no_end, mpsc_enqueue, mpsc_dequeue},
                     lfq_ops = {false, any_config, lfq_init, lfq_destroy, lfq_begin, lfq_end, lfq_enqueue, lfq_dequeue},
+                    lfq_asym_ops = {false, any_config, lfq_asym_init, lfq_destroy, lfq_begin, lfq_end, lfq_enqueue,
+                                    lfq_dequeue},
                     lfsq_ops = {false, any_config, lfsq_init, lfsq_destroy, lfq_begin, lfq_end, lfsq_enqueue,
                                 lfsq_dequeue},
                     mutexq_ops = {false, any_config, mutexq_init, mutexq_destroy, no_context, no_end, mutexq_enqueue,
@@ -865,6 +880,7 @@ PC_ENTRY_FNS(ring)
 PC_ENTRY_FNS(spsc)
 PC_ENTRY_FNS(mpsc)
 PC_ENTRY_FNS(lfq)
+PC_ENTRY_FNS(lfq_asym)
 PC_ENTRY_FNS(lfsq)
 PC_ENTRY_FNS(mutexq)
 PC_ENTRY_FNS(mring)
@@ -895,6 +911,7 @@ static const bench_entry prodcons_entries[] = {
     {"urcu_wfcq", wfcq_setup, wfcq_run, wfcq_check, wfcq_teardown},
     {"urcu_lfq", rculfq_setup, rculfq_run, rculfq_check, rculfq_teardown},
     {"lf_queue", lfq_setup, lfq_run, lfq_check, lfq_teardown},
+    {"lf_queue_asym", lfq_asym_setup, lfq_asym_run, lfq_asym_check, lfq_asym_teardown},
     {"lf_segqueue", lfsq_setup, lfsq_run, lfsq_check, lfsq_teardown},
     {"lf_mpsc", mpsc_setup, mpsc_run, mpsc_check, mpsc_teardown},
     {"lf_spsc", spsc_setup, spsc_run, spsc_check, spsc_teardown},

@@ -5,7 +5,8 @@
  * operation counted is one enqueue+dequeue pair on a shared queue.
  * Separate producers and consumers: the prodcons family (bench_prodcons.c).
  *
- * Entries: lf_queue (lfkit, hazard pointers); Concurrency Kit's ck_hp_fifo
+ * Entries: lf_queue (lfkit, hazard pointers) and lf_queue_asym (the same on an
+ * asymmetric domain, lf_hp_domain_init_asymmetric); Concurrency Kit's ck_hp_fifo
  * (Michael-Scott with ck_hp hazard pointers) and ck_fifo_mpmc (generation
  * counters and double-width CAS, nodes type-stable and reused at once);
  * liburcu's wfcqueue (wait-free enqueue, dequeue under its mutex) and
@@ -34,7 +35,8 @@
  *
  * stack_hp: each thread pushes a fresh heap node and pops one, retiring
  * the popped node through hazard pointers (free() as reclaim): lfkit's
- * lf_stack_pop_hp vs Concurrency Kit's ck_hp_stack.  Checked: every node
+ * lf_stack_pop_hp (and lf_stack_pop_hp_asym, on an asymmetric domain) vs
+ * Concurrency Kit's ck_hp_stack.  Checked: every node
  * pushed is popped (during the trial or when draining) exactly once, by
  * count and sum of ids.
  */
@@ -170,14 +172,27 @@ typedef struct lfq_state {
     lf_queue q;
 } lfq_state;
 
-static void *lfq_setup(unsigned nthreads)
+/* domain_init: lf_hp_domain_init, or lf_hp_domain_init_asymmetric for lf_queue_asym */
+static void *lfq_setup_with(unsigned nthreads, lf_status (*domain_init)(lf_hp_domain *d, unsigned slots_per_rec))
 {
     lfq_state *s = (lfq_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     common_init(&s->c, nthreads);
-    if (lf_hp_domain_init(&s->hp, 2) != LF_OK || lf_queue_init(&s->q, &s->hp) != LF_OK) {
+    if (domain_init(&s->hp, 2) != LF_OK || lf_queue_init(&s->q, &s->hp) != LF_OK) {
         fprintf(stderr, "bench: lf_queue_init failed\n");
         exit(2);
     }
+    return s;
+}
+
+static void *lfq_setup(unsigned nthreads)
+{
+    return lfq_setup_with(nthreads, lf_hp_domain_init);
+}
+
+static void *lfq_asym_setup(unsigned nthreads)
+{
+    lfq_state *s = (lfq_state *)lfq_setup_with(nthreads, lf_hp_domain_init_asymmetric);
+    bench_warn_symmetric("lf_queue_asym", lf_hp_domain_is_asymmetric(&s->hp));
     return s;
 }
 
@@ -821,6 +836,7 @@ static const bench_entry queue_pair_entries[] = {
     {"urcu_wfcq", wfcq_setup, wfcq_pairs, wfcq_check, wfcq_teardown},
     {"urcu_lfq", rculfq_setup, rculfq_pairs, rculfq_check, rculfq_teardown},
     {"lf_queue", lfq_setup, lfq_pairs, lfq_check, lfq_teardown},
+    {"lf_queue_asym", lfq_asym_setup, lfq_pairs, lfq_check, lfq_teardown},
     {"lf_segqueue", lfsq_setup, lfsq_pairs, lfsq_check, lfsq_teardown},
     {"lf_ring", lfr_setup, lfr_pairs, lfr_check, lfr_teardown},
 };
@@ -856,12 +872,14 @@ typedef struct hpstack_state {
     LF_CACHE_ALIGNED ck_stack_t ck;
 } hpstack_state;
 
-static void *hpstack_setup(unsigned nthreads)
+/* domain_init: lf_hp_domain_init, or lf_hp_domain_init_asymmetric for lf_stack_pop_hp_asym */
+static void *hpstack_setup_with(unsigned nthreads,
+                                lf_status (*domain_init)(lf_hp_domain *d, unsigned slots_per_rec))
 {
     hpstack_state *s = (hpstack_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     s->nthreads = nthreads;
     s->totals = (stack_totals *)harness_alloc(LF_CACHELINE, (nthreads + 1) * sizeof *s->totals);
-    if (lf_hp_domain_init(&s->hp, 1) != LF_OK)
+    if (domain_init(&s->hp, 1) != LF_OK)
         abort();
     lf_stack_init(&s->lf);
     ck_hp_init(&s->ck_hp, CK_HP_STACK_SLOTS_COUNT, CK_HP_THRESHOLD, ck_free_node);
@@ -870,6 +888,18 @@ static void *hpstack_setup(unsigned nthreads)
     for (unsigned t = 0; t <= nthreads; t++)
         ck_hp_register(&s->ck_hp, &s->ck_records[t], ck_pointers_of(s->ck_pointers, t));
     ck_stack_init(&s->ck);
+    return s;
+}
+
+static void *hpstack_setup(unsigned nthreads)
+{
+    return hpstack_setup_with(nthreads, lf_hp_domain_init);
+}
+
+static void *hpstack_asym_setup(unsigned nthreads)
+{
+    hpstack_state *s = (hpstack_state *)hpstack_setup_with(nthreads, lf_hp_domain_init_asymmetric);
+    bench_warn_symmetric("lf_stack_pop_hp_asym", lf_hp_domain_is_asymmetric(&s->hp));
     return s;
 }
 
@@ -1040,6 +1070,7 @@ HPSTACK_ENTRY_FNS(lfhp)
 static const bench_entry stack_hp_entries[] = {
     {"ck_hp_stack", hpstack_setup, ckhps_run, ckhps_check, hpstack_teardown},
     {"lf_stack_pop_hp", hpstack_setup, lfhp_run, lfhp_check, hpstack_teardown},
+    {"lf_stack_pop_hp_asym", hpstack_asym_setup, lfhp_run, lfhp_check, hpstack_teardown},
 };
 
 const bench_family bench_stack_hp = {

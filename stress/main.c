@@ -21,18 +21,24 @@
 #include <unistd.h>
 
 #define STRESS(name, what) bool stress_##name(const stress_opts *o, stress_report *r);
+#define STRESS_HP(name, what) STRESS(name, what)
 #include "scenarios.def"
+#undef STRESS_HP
 #undef STRESS
 
 typedef struct scenario {
     const char *name;
     const char *what;
     bool (*run)(const stress_opts *o, stress_report *r);
+    bool asymmetric_hp; /* run with o->asymmetric_hp set */
 } scenario;
 
 static const scenario scenarios[] = {
-#define STRESS(name, what) {#name, what, stress_##name},
+#define STRESS(name, what) {#name, what, stress_##name, false},
+#define STRESS_HP(name, what) STRESS(name, what) \
+    {#name "_asym", what " (asymmetric domains)", stress_##name, true},
 #include "scenarios.def"
+#undef STRESS_HP
 #undef STRESS
 };
 
@@ -123,6 +129,7 @@ int main(int argc, char **argv)
     o.threads = 0;
     o.seconds = 2;
     o.seed = 0;
+    o.asymmetric_hp = false;
     const char *only = NULL;
     unsigned timeout = 0;
     for (int i = 1; i < argc; i++) {
@@ -159,8 +166,14 @@ int main(int argc, char **argv)
     if (timeout == 0)
         timeout = o.seconds * 20 > 120 ? (unsigned)(o.seconds * 20) : 120;
     signal(SIGALRM, watchdog_fired);
-    printf("stress: threads=%u seconds=%g seed=%llu%s\n", o.threads, o.seconds,
-           (unsigned long long)o.seed, LF_HAS_DWCAS ? "" : " (no DWCAS)");
+    /* Whether the _asym runs get asymmetric domains here, or ordinary ones. */
+    lf_hp_domain probe;
+    bool asymmetric = lf_hp_domain_init_asymmetric(&probe, 1) == LF_OK &&
+                      lf_hp_domain_is_asymmetric(&probe);
+    lf_hp_domain_destroy(&probe);
+    printf("stress: threads=%u seconds=%g seed=%llu%s%s\n", o.threads, o.seconds,
+           (unsigned long long)o.seed, LF_HAS_DWCAS ? "" : " (no DWCAS)",
+           asymmetric ? "" : " (_asym runs: no asymmetric domains in this build, symmetric ones)");
     fflush(stdout);
 
     unsigned passed = 0, failed = 0;
@@ -174,6 +187,7 @@ int main(int argc, char **argv)
         current_scenario = s->name;
         alarm(timeout);
         double t0 = harness_now();
+        o.asymmetric_hp = s->asymmetric_hp;
         bool ok = s->run(&o, r) && !r->failed;
         double t1 = harness_now();
         alarm(0);

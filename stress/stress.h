@@ -49,6 +49,7 @@ typedef struct stress_opts {
     unsigned threads; /* worker threads for scenarios that scale with it (>= 2) */
     double seconds;   /* how long time-bounded scenarios run */
     uint64_t seed;    /* base seed: a failing run repeats its schedule choices with --seed */
+    bool asymmetric_hp; /* STRESS_HP scenarios: this run's domains are asymmetric (the _asym entry) */
 } stress_opts;
 
 typedef struct stress_report {
@@ -90,6 +91,14 @@ static inline uint64_t stress_seed(const stress_opts *o, unsigned index)
 {
     uint64_t s = o->seed ^ (UINT64_C(0x5851F42D4C957F2D) * (index + 1));
     return harness_rand(&s);
+}
+
+/* Every hazard-pointer domain a STRESS_HP scenario creates: symmetric, or
+   asymmetric in its _asym run (an ordinary domain where the build or the
+   kernel has no asymmetric ones: TSan, other targets). */
+static inline lf_status stress_hp_domain_init(const stress_opts *o, lf_hp_domain *d, unsigned slots)
+{
+    return o->asymmetric_hp ? lf_hp_domain_init_asymmetric(d, slots) : lf_hp_domain_init(d, slots);
 }
 
 #endif /* LFKIT_STRESS_H */

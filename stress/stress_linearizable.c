@@ -257,7 +257,7 @@ bool stress_lin_queue(const stress_opts *o, stress_report *r)
     static const lin_target target = {"lf_queue", 0, 0, lin_queue_reset, lin_queue_choose, lin_queue_call,
                                       lin_queue_drain};
     lin_queue *q = (lin_queue *)harness_alloc(LF_CACHELINE, sizeof *q);
-    bool ok = lf_hp_domain_init(&q->hp, 2) == LF_OK;
+    bool ok = stress_hp_domain_init(o, &q->hp, 2) == LF_OK;
     if (ok && lf_queue_init(&q->queue, &q->hp) != LF_OK) {
         lf_hp_domain_destroy(&q->hp);
         ok = false;
@@ -323,7 +323,7 @@ bool stress_lin_segqueue(const stress_opts *o, stress_report *r)
     static const lin_target target = {"lf_segqueue", 0, 0, lin_segqueue_reset, lin_queue_choose,
                                       lin_segqueue_call, lin_segqueue_drain};
     lin_segqueue *q = (lin_segqueue *)harness_alloc(LF_CACHELINE, sizeof *q);
-    if (lf_hp_domain_init(&q->hp, 2) != LF_OK) {
+    if (stress_hp_domain_init(o, &q->hp, 2) != LF_OK) {
         free(q);
         return stress_fail(r, "lf_hp_domain init failed");
     }

@@ -329,7 +329,7 @@ static bool queue_scenario(const stress_opts *o, stress_report *r, unsigned prod
     s->seen = (_Atomic(uint64_t) **)calloc(producers, sizeof *s->seen);
     for (unsigned p = 0; p < producers; p++)
         s->seen[p] = (_Atomic(uint64_t) *)calloc(QUEUE_MAX_PER_PRODUCER / 64, sizeof **s->seen);
-    if (lf_hp_domain_init(&s->d, 2) != LF_OK || lf_queue_init(&s->q, &s->d) != LF_OK)
+    if (stress_hp_domain_init(o, &s->d, 2) != LF_OK || lf_queue_init(&s->q, &s->d) != LF_OK)
         return stress_fail(r, "init failed");
 
     stress_run(r, producers + consumers, queue_worker, s, o->seconds);
@@ -503,7 +503,7 @@ bool stress_hp_churn(const stress_opts *o, stress_report *r)
     churn_run *c = (churn_run *)harness_alloc(LF_CACHELINE, sizeof *c);
     c->r = r;
     c->seed = stress_seed(o, 0);
-    if (lf_hp_domain_init(&c->d, CHURN_SLOTS) != LF_OK)
+    if (stress_hp_domain_init(o, &c->d, CHURN_SLOTS) != LF_OK)
         return stress_fail(r, "lf_hp_domain_init failed");
     for (unsigned i = 0; i < CHURN_SHARED; i++)
         atomic_store_explicit(&c->shared[i], (void *)churn_new(c), memory_order_relaxed);
@@ -616,7 +616,7 @@ bool stress_stack_pop_hp(const stress_opts *o, stress_report *r)
     pop_hp_run *p = (pop_hp_run *)harness_alloc(LF_CACHELINE, sizeof *p);
     p->r = r;
     p->seed = stress_seed(o, 0);
-    if (lf_hp_domain_init(&p->d, 1) != LF_OK)
+    if (stress_hp_domain_init(o, &p->d, 1) != LF_OK)
         return stress_fail(r, "lf_hp_domain_init failed");
     lf_stack_init(&p->s);
 

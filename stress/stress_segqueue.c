@@ -341,7 +341,7 @@ static bool segq_run_one(const stress_opts *o, stress_report *r, size_t capacity
     s->seen = (_Atomic(uint64_t) **)calloc(producers, sizeof *s->seen);
     for (unsigned p = 0; p < producers; p++)
         s->seen[p] = (_Atomic(uint64_t) *)calloc(SEGQ_MAX_PER_PRODUCER / 64, sizeof **s->seen);
-    bool ok = lf_hp_domain_init(&s->d, 2) == LF_OK &&
+    bool ok = stress_hp_domain_init(o, &s->d, 2) == LF_OK &&
               lf_segqueue_init(&s->q, &s->d, capacity) == LF_OK;
     if (!ok) {
         stress_fail(r, "init failed");

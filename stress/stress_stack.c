@@ -245,7 +245,7 @@ bool stress_stack_pop_all_hp(const stress_opts *o, stress_report *r)
     p->r = r;
     p->seed = stress_seed(o, 0);
     pthread_mutex_init(&p->lock, NULL);
-    if (lf_hp_domain_init(&p->d, 1) != LF_OK) {
+    if (stress_hp_domain_init(o, &p->d, 1) != LF_OK) {
         free(p);
         return stress_fail(r, "lf_hp_domain_init failed");
     }

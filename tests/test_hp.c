@@ -558,10 +558,12 @@ static void mt_thread(void *arg, unsigned index)
         mt_reader((mt_shared *)arg);
 }
 
-Test(hp, concurrent_protect_and_retire, .timeout = 30)
+/* The run above on a domain of either kind (init: lf_hp_domain_init or
+ * lf_hp_domain_init_asymmetric). */
+static void mt_run(lf_status (*init)(lf_hp_domain *d, unsigned slots_per_rec))
 {
     static mt_shared s;
-    cr_assert_eq(lf_hp_domain_init(&s.d, 2), LF_OK);
+    cr_assert_eq(init(&s.d, 2), LF_OK);
     atomic_store(&s.current, (void *)mt_new(&s));
     harness_run_threads(MT_THREADS, mt_thread, &s);
     lf_hp_rec *w = lf_hp_rec_acquire(&s.d);
@@ -575,4 +577,14 @@ Test(hp, concurrent_protect_and_retire, .timeout = 30)
     cr_assert_eq(atomic_load(&s.reclaims), MT_SWAPS + 1, "retired %d, reclaimed %ld",
                  MT_SWAPS + 1, atomic_load(&s.reclaims));
     cr_assert_eq(atomic_load(&test_alloc_live), 0);
+}
+
+Test(hp, concurrent_protect_and_retire, .timeout = 30)
+{
+    mt_run(lf_hp_domain_init);
+}
+
+Test(hp, concurrent_protect_and_retire_asymmetric, .timeout = 30)
+{
+    mt_run(lf_hp_domain_init_asymmetric);
 }

@@ -66,14 +66,62 @@
  *   and load after A1, which the C11/C++ model does not order after A1
  *   against S1 (a store-buffering shape), although x86, AArch64 and POWER
  *   do.
- * - record ownership: acquire CAS to take a released record, release store
- *   to release it; the retired list, cache and scratch pass between owners
- *   through that pair.
+ * - record ownership: acquire CAS (A2; seq_cst for asymmetric domains'
+ *   case 2 below) to take a released record, release store to release
+ *   it; the retired list, cache and scratch pass between owners through
+ *   that pair.
+ *
+ * Asymmetric domains (lf_hp_domain_init_asymmetric; the technique of
+ * folly's hazptr and of the C++26 hazard-pointer paper P2530, with the
+ * asymmetric fences of P1202: a light fence for readers, a heavy one for
+ * the rare scans).  Everything above holds, S1 included, but protect's
+ * hazard store: a release store (P1a), then a compiler barrier (G), then
+ * the same seq_cst reload (P2).  To make up for it, a scan that finds a
+ * record other than its own in use (S1b) also runs Linux's
+ * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) (S1a) before loading the
+ * hazards.  S1a's guarantee: when it returns, every thread of the process
+ * has executed a full barrier at some instruction boundary during the
+ * call (by IPI if it was running, by the scheduler's barrier if not), the
+ * caller included, and the kernel waited for each.  So model S1a as a
+ * seq_cst fence of the scanner and G as a seq_cst fence of the reader,
+ * both in S (folly's asymmetric_thread_fence_heavy / _light); G is where
+ * the reader's barrier falls, to the reader's program, because the
+ * compiler barrier keeps P1a before P2 among its instructions.  Proof, for
+ * a reader whose protect overlaps the scan:
+ * (1) its record is pushed after the scan's list load L: as in the
+ *     symmetric domain ("records pushed after a scan"; S1 and A1 and P2
+ *     are unchanged): P2 sees the removal, protect retries.
+ * (2) L sees the record, S1b reads in_use == 0: the reader acquires it
+ *     later, by the seq_cst CAS A2.  S1 is sequenced before S1b, which
+ *     reads a value older than A2, so S1 precedes A2 in S (C++20
+ *     [atomics.order]p4.3); A2 is sequenced before P2, both seq_cst, so S1
+ *     precedes P2, and P2 sees the removal (p4.2): protect retries.
+ * (3) S1b reads in_use != 0: S1a runs.  G and S1a are ordered in S.  If G
+ *     precedes S1a: P1a is sequenced before G and S2 after S1a, so S2
+ *     sees P1a or later (fence-fence, C11 7.17.3p11): the node is kept.
+ *     If S1a precedes G: the removal happens before S1a and P2 follows G,
+ *     so P2 sees it (p4.4): protect retries.
+ * So a thread that scans while no other record is owned (one thread, or
+ * the others' records released) pays S1 only, not the system call.
+ * docs/hazard-pointers.md, "Asymmetric mode", has the long form.  Every
+ * user of the domain gets the pairing through lf_hp_protect or
+ * lf_hp_publish, which read the record's immutable kind, and validates
+ * with a seq_cst load as before (cases 1 and 2 use it; on x86-64 it is a
+ * plain MOV); lf_hp_set, whose callers may validate with an acquire load,
+ * keeps its full fence H2 in both kinds.  Where the heavy barrier is
+ * unavailable (lf_membarrier fails: not x86-64 Linux, an old kernel,
+ * seccomp, TSan, GenMC) init leaves the domain symmetric: a record's kind
+ * never changes, so no reader runs the light fence against a scan that
+ * could not run the heavy one.
  *
  * ThreadSanitizer.  Every atomic access above has the same order in TSan
  * builds as in others, and lf_hp_domain has the same layout (no field
  * depends on LF_TSAN: tests/tsan_races/layout.c checks it across
- * translation units).  The two fences, S1 and H2, are lf_fence_seq_cst(),
+ * translation units).  TSan builds have no asymmetric domains
+ * (lf_membarrier fails, so lf_hp_domain_init_asymmetric gives a symmetric
+ * one): the asymmetric pairing is an order C11 cannot express (a compiler
+ * barrier paired with a system call), so what TSan runs stays the
+ * protocol whose every order is a C11 access or fence.  The two fences, S1 and H2, are lf_fence_seq_cst(),
  * which TSan cannot see (platform.h).  Each exists only to order a store
  * before a later load of another location (store buffering): S1 orders
  * the caller's unlink before the scan's loads of the slots, H2 orders the
@@ -129,6 +177,7 @@ struct lf_hp_rec {
     LF_CACHE_ALIGNED _Atomic(void *) hazard[LF_HP_MAX_SLOTS];
     _Atomic(unsigned) in_use;     /* 1 while a thread owns the record */
     unsigned nslots;              /* immutable: the domain's slots_per_rec */
+    bool asymmetric;              /* immutable: the domain's kind */
     lf_hp_domain *domain;         /* immutable */
     lf_hp_rec *next;              /* immutable once the record is published */
     /* Owner only; passed to the next owner through in_use. */
@@ -145,12 +194,30 @@ struct lf_hp_domain {
     LF_CACHE_ALIGNED _Atomic(lf_hp_rec *) records;  /* push-only list */
     _Atomic(size_t) nrecords;     /* records ever created */
     unsigned slots;               /* K, immutable after init */
+    bool asymmetric;              /* immutable after init (file comment) */
 };
 
 /* R = max(2H, LF_HP_SCAN_MIN) for H hazards. */
 static inline size_t lf_hp_scan_threshold(size_t hazards)
 {
     return 2 * hazards > LF_HP_SCAN_MIN ? 2 * hazards : LF_HP_SCAN_MIN;
+}
+
+/* The heavy barrier's system call, true on success: registration and the
+ * scan's barrier both go through it. */
+static inline bool lf_hp__membarrier(int cmd)
+{
+    return lf_membarrier(cmd) == 0;
+}
+
+/* Shared body of the two inits; slots_per_rec already checked. */
+static inline void lf_hp__domain_init(lf_hp_domain *d, unsigned slots_per_rec, bool asymmetric)
+{
+    /* relaxed: quiescent; published by whatever hands d to other threads */
+    atomic_store_explicit(&d->records, (lf_hp_rec *)NULL, memory_order_relaxed);
+    atomic_store_explicit(&d->nrecords, (size_t)0, memory_order_relaxed);
+    d->slots = slots_per_rec;
+    d->asymmetric = asymmetric;
 }
 
 /*
@@ -162,11 +229,38 @@ static inline lf_status lf_hp_domain_init(lf_hp_domain *d, unsigned slots_per_re
 {
     if (d == NULL || slots_per_rec == 0 || slots_per_rec > LF_HP_MAX_SLOTS)
         return LF_EINVAL;
-    /* relaxed: quiescent; published by whatever hands d to other threads */
-    atomic_store_explicit(&d->records, (lf_hp_rec *)NULL, memory_order_relaxed);
-    atomic_store_explicit(&d->nrecords, (size_t)0, memory_order_relaxed);
-    d->slots = slots_per_rec;
+    lf_hp__domain_init(d, slots_per_rec, false);
     return LF_OK;
+}
+
+/*
+ * lf_hp_domain_init_asymmetric: as lf_hp_domain_init, but the domain is
+ * asymmetric (file comment) if this process can register for Linux's
+ * private expedited membarrier; otherwise (another OS or architecture, a
+ * kernel before 4.14, a seccomp filter refusing the call, TSan or GenMC
+ * builds: platform.h, lf_membarrier) it is an ordinary symmetric domain,
+ * and LF_OK all the same.  lf_hp_domain_is_asymmetric says which.  The
+ * registration is per process and idempotent; the first one may take
+ * milliseconds (the kernel waits for a grace period).  Quiescent, as
+ * lf_hp_domain_init.  Not valid in a child after fork().
+ */
+static inline lf_status lf_hp_domain_init_asymmetric(lf_hp_domain *d, unsigned slots_per_rec)
+{
+    if (d == NULL || slots_per_rec == 0 || slots_per_rec > LF_HP_MAX_SLOTS)
+        return LF_EINVAL;
+    lf_hp__domain_init(d, slots_per_rec,
+                       lf_hp__membarrier(LF_MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED));
+    return LF_OK;
+}
+
+/*
+ * lf_hp_domain_is_asymmetric: true if d's protects use the light fence and
+ * its scans the process-wide barrier (file comment); false for a symmetric
+ * domain or a NULL d.  Any thread, after init.
+ */
+static inline bool lf_hp_domain_is_asymmetric(const lf_hp_domain *d)
+{
+    return d != NULL && d->asymmetric;
 }
 
 /*
@@ -236,10 +330,13 @@ static inline lf_hp_rec *lf_hp_rec_acquire(lf_hp_domain *d)
         if (atomic_load_explicit(&r->in_use, memory_order_relaxed) != 0)
             continue;
         LF_STRESS_POINT();
-        /* acquire: pairs with lf_hp_rec_release's release store; the
-         * previous owner's retired list, cache and scratch are ours now */
+        /* (A2) acquire: pairs with lf_hp_rec_release's release store; the
+         * previous owner's retired list, cache and scratch are ours now.
+         * seq_cst: a scan whose S1b saw the record free precedes this CAS
+         * in S, and so precedes our validations (file comment, asymmetric
+         * case 2; the same lock cmpxchg on x86-64) */
         if (atomic_compare_exchange_strong_explicit(&r->in_use, &expected, 1u,
-                                                    memory_order_acquire,
+                                                    memory_order_seq_cst,
                                                     memory_order_relaxed)) {
             r->scan_threshold = lf_hp_scan_threshold(lf_hp_domain_hazards(d));
             return r;
@@ -254,6 +351,7 @@ static inline lf_hp_rec *lf_hp_rec_acquire(lf_hp_domain *d)
         atomic_store_explicit(&r->hazard[i], (void *)NULL, memory_order_relaxed);
     atomic_store_explicit(&r->in_use, 1u, memory_order_relaxed);
     r->nslots = d->slots;
+    r->asymmetric = d->asymmetric;
     r->domain = d;
     r->retired = NULL;
     r->nretired = 0;
@@ -312,10 +410,21 @@ static inline void lf_hp_rec_release(lf_hp_rec *r)
     atomic_store_explicit(&r->in_use, 0u, memory_order_release);
 }
 
+/* The light fence of an asymmetric domain: a compiler barrier only.  It
+ * keeps the hazard store before the validating reload in the instruction
+ * stream, so that the scanner's heavy barrier (S1a), which runs a full
+ * barrier on this thread at some instruction boundary, finds it either
+ * before the reload or after the store (file comment). */
+static inline void lf_hp__light_fence(void)
+{
+    atomic_signal_fence(memory_order_seq_cst);
+}
+
 /*
- * lf_hp_set: publishes p in slot and executes a full fence; the caller
- * must then re-read its source (any load at least acquire) and retry
- * unless it still yields p.  Owner of r.  Bad r or slot: no effect.
+ * lf_hp_set: publishes p in slot and executes a full fence (in either
+ * kind of domain); the caller must then re-read its source (any load at
+ * least acquire) and retry unless it still yields p.  Owner of r.  Bad r
+ * or slot: no effect.
  */
 static inline void lf_hp_set(lf_hp_rec *r, unsigned slot, void *p)
 {
@@ -334,12 +443,24 @@ static inline void lf_hp_set(lf_hp_rec *r, unsigned slot, void *p)
 /*
  * lf_hp_publish: publishes p in slot, cheaper than lf_hp_set, for callers
  * that validate with a memory_order_seq_cst load of their source (as
- * lf_hp_protect does).  Owner of r.  Bad r or slot: no effect.
+ * lf_hp_protect does), in either kind of domain.  Owner of r.  Bad r or
+ * slot: no effect.
  */
 static inline void lf_hp_publish(lf_hp_rec *r, unsigned slot, void *p)
 {
     if (r == NULL || slot >= r->nslots)
         return;
+    if (r->asymmetric) {
+        /* (P1a) release, as H1: an overwritten hazard still orders our
+         * accesses to the object it protected before a scan that sees the
+         * new value reclaims it (S2).  On x86-64, the one target with
+         * asymmetric domains, the same MOV as relaxed. */
+        atomic_store_explicit(&r->hazard[slot], p, memory_order_release);
+        /* (G) light fence: pairs with the heavy barrier S1a in lf_hp_scan
+         * (file comment) */
+        lf_hp__light_fence();
+        return;
+    }
     /* (P1) seq_cst: with the caller's seq_cst reload (P2), ordered against
      * the fence S1 in lf_hp_scan (file comment); includes release, as H1
      * in lf_hp_set.  The same order in TSan builds. */
@@ -364,8 +485,10 @@ static inline void *lf_hp_protect(lf_hp_rec *r, unsigned slot, _Atomic(void *) c
         LF_STRESS_POINT();
         lf_hp_publish(r, slot, p);
         /* (P2) seq_cst: the validation of lf_hp_publish's protocol (pairs
-         * with S1); also acquire, pairing with the release store or CAS
-         * that put p in *src, so the object's contents are visible to us */
+         * with S1; in an asymmetric domain too, for records a scan skips
+         * the heavy barrier for: file comment, cases 1 and 2); also
+         * acquire, pairing with the release store or CAS that put p in
+         * *src, so the object's contents are visible to us */
         void *again = atomic_load_explicit(src, memory_order_seq_cst);
         if (again == p)
             return p;
@@ -475,8 +598,10 @@ static inline void lf_hp_scan(lf_hp_rec *r)
      * (a store, before the retire) before the loads of the slots (S2);
      * pairs with P1 + P2 in lf_hp_protect and with H2 in lf_hp_set: a
      * hazard published before it is seen below, one published after it
-     * fails its validation.  Store before load only, no happens-before
-     * needed: invisible to TSan (file comment). */
+     * fails its validation.  In an asymmetric domain it covers the
+     * records S1a is not run for (file comment, cases 1 and 2).  Store
+     * before load only, no happens-before needed: invisible to TSan (file
+     * comment). */
     lf_fence_seq_cst();
     /* acquire: pairs with the push in lf_hp_rec_acquire (its release
      * half).  Records pushed after this load are safe to ignore: the push
@@ -485,8 +610,28 @@ static inline void lf_hp_scan(lf_hp_rec *r)
      * before our fence and retry (file comment). */
     lf_hp_rec *records = atomic_load_explicit(&d->records, memory_order_acquire);
     size_t nrec = 0;
-    for (lf_hp_rec *p = records; p != NULL; p = p->next)
+    bool others_owned = false;
+    for (lf_hp_rec *p = records; p != NULL; p = p->next) {
         nrec++;
+        /* (S1b) relaxed: sequenced after S1, which is all asymmetric case
+         * 2 needs; a record read free is acquired later by a seq_cst CAS
+         * (A2).  Asymmetric domains only. */
+        if (r->asymmetric && !others_owned && p != r &&
+            atomic_load_explicit(&p->in_use, memory_order_relaxed) != 0)
+            others_owned = true;
+    }
+    if (others_owned) {
+        /* (S1a) heavy barrier: a full barrier on every thread of the
+         * process and on ours (membarrier's smp_mb on entry and exit),
+         * ordering the caller's unlink before the loads of the slots (S2);
+         * pairs with G, the light fence of each owner's protect (file
+         * comment, case 3).  If it fails (only if the process lost its
+         * registration: a seccomp filter installed since, a forked child),
+         * nothing orders those owners' hazards before our loads: reclaim
+         * nothing this time. */
+        if (!lf_hp__membarrier(LF_MEMBARRIER_CMD_PRIVATE_EXPEDITED))
+            return;
+    }
     size_t hazards = nrec * r->nslots;
     r->scan_threshold = lf_hp_scan_threshold(hazards);
 

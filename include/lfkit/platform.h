@@ -1,7 +1,8 @@
 /*
  * lfkit/platform.h - the one place where compiler, CPU and sanitizer
  * details live: cache-line size, CPU relax hint, bounded backoff, status
- * codes, stress points, and the LF_TSAN / LF_HAS_DWCAS switches.
+ * codes, stress points, the membarrier system call, and the LF_TSAN /
+ * LF_HAS_DWCAS switches.
  *
  * Every other lfkit header includes this one first.  Nothing here has
  * state: all state lives in objects the caller owns.
@@ -150,6 +151,69 @@ static inline void lf_fence_seq_cst(void)
     __asm__ __volatile__("dmb ish" ::: "memory");
 #else
     atomic_thread_fence(memory_order_seq_cst);
+#endif
+}
+
+/*
+ * lf_membarrier: the Linux system call membarrier(cmd, 0, 0), the
+ * process-wide barrier of asymmetric hazard-pointer domains (hp.h).  Any
+ * thread.  Returns the kernel's result: >= 0 on success, a negative errno
+ * value on failure, and -38 (-ENOSYS) where lfkit does not make the call.
+ * Commands (the values of Linux's <linux/membarrier.h>, not included):
+ */
+#define LF_MEMBARRIER_CMD_PRIVATE_EXPEDITED (1 << 3)
+#define LF_MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED (1 << 4)
+/*
+ * How the call is reached.  Not through libc: glibc (2.36 included) has no
+ * membarrier() wrapper, and its syscall() is declared by <unistd.h> only
+ * under _DEFAULT_SOURCE or _GNU_SOURCE, which strict -std=c11 does not
+ * define and which a header cannot define for its user (a feature-test
+ * macro must precede the translation unit's first system header).
+ * Declaring syscall() here instead would clash where <unistd.h> does
+ * declare it: glibc's C++ declaration is noexcept, and a redeclaration
+ * with another exception specification is ill-formed C++.  So the
+ * instruction itself, which needs no declaration, no libc and no errno:
+ * on x86-64 (and x32, whose numbers carry bit 30, __X32_SYSCALL_BIT) the
+ * kernel's system-call ABI takes the number in rax and the arguments in
+ * rdi, rsi, rdx, returns in rax, and clobbers rcx and r11 (the kernel's
+ * entry_64.S); "memory" also makes the call a compiler barrier.  324 is
+ * membarrier's number in arch/x86/entry/syscalls/syscall_64.tbl (since
+ * Linux 4.3; the private expedited commands since 4.14).
+ *
+ * Only there: the asymmetric protocol pays off only where a release store
+ * followed by a seq_cst load (what an asymmetric protect runs, hp.h) is
+ * cheaper than a seq_cst store followed by one.  On x86-64 it is a MOV in
+ * place of an XCHG.  On AArch64 both are STLR then LDAR (an LDAR waits for
+ * an earlier STLR), and on POWER, RISC-V and Armv7 the seq_cst load itself
+ * carries a full fence: nothing to gain for the price of a system call per
+ * scan, so there this returns -38 and domains stay symmetric.  It also
+ * returns -38 under ThreadSanitizer (hp.h says why).
+ *
+ * LF_MEMBARRIER: define it before the first lfkit header, to a function or
+ * function-like macro taking the command (int) and returning long as
+ * above, and lfkit calls it instead (the GenMC clients use a stand-in that
+ * fails, since GenMC has no system calls; tests use one to take the
+ * fallback path).
+ */
+static inline long lf_membarrier(int cmd)
+{
+#if defined(LF_MEMBARRIER)
+    return LF_MEMBARRIER(cmd);
+#elif !LF_TSAN && defined(__linux__) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(__ILP32__)
+    long nr = 324 | 0x40000000L; /* x32 */
+#else
+    long nr = 324;
+#endif
+    long ret;
+    __asm__ __volatile__("syscall"
+                         : "=a"(ret)
+                         : "0"(nr), "D"((long)cmd), "S"(0L), "d"(0L)
+                         : "rcx", "r11", "memory");
+    return ret;
+#else
+    (void)cmd;
+    return -38;
 #endif
 }
 

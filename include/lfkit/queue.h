@@ -80,8 +80,9 @@
  *   validating (seq_cst, so also acquire) load in lf_hp_protect; head's
  *   release also orders the dequeuer's read of tail before head moves
  *   (see dequeue).
- * - hazard slots follow hp.h: publish with a seq_cst store, validate with
- *   a seq_cst reload, clear with a release store.
+ * - hazard slots follow hp.h: publish with lf_hp_publish (a seq_cst
+ *   store, or in an asymmetric domain a release store + light fence),
+ *   validate with a seq_cst reload, clear with a release store.
  * - spare slot: (R1) the hand-over CAS (NULL -> batch) is release, (R2)
  *   the taking exchange acquire.  R1 publishes the batch's links, and it
  *   passes on what made its nodes safe: every reader's last access to a
@@ -328,7 +329,8 @@ static inline lf_status lf_queue_dequeue(lf_queue *q, lf_hp_rec *r, void **value
             return LF_EMPTY;
         }
         lf_hp_publish(r, 1, next);
-        /* seq_cst: validates slot 1 (lf_hp_publish's protocol).  Head still
+        /* seq_cst: validates slot 1 (lf_hp_publish's protocol, either domain
+         * kind).  Head still
          * first means next was not yet dequeued, let alone retired, when
          * the hazard became visible to scans */
         if (atomic_load_explicit(&q->head, memory_order_seq_cst) != (void *)first)

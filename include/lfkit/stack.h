@@ -159,8 +159,10 @@ static inline lf_stack_node *lf_stack_pop_hp(lf_stack *s, lf_hp_rec *r)
         lf_stack_node *n = (lf_stack_node *)top.ptr;
         if (n == NULL)
             break;
-        lf_hp_publish(r, 0, n); /* seq_cst store: pairs with lf_hp_scan's fence */
-        /* seq_cst reload validates it (hp.h).  Still n: n was on the stack
+        /* seq_cst store, or release store + light fence in an asymmetric
+           domain: pairs with lf_hp_scan's fence or heavy barrier (hp.h) */
+        lf_hp_publish(r, 0, n);
+        /* seq_cst reload validates it (hp.h, either kind).  Still n: n was on the stack
            after our hazard was visible, so no scan can reclaim it now, nor
            can pop_all's owner, who frees detached nodes through lf_hp_retire */
         if (lf_tagged_load_ptr_seq_cst(&s->top) != n) {

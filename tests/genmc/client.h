@@ -2,7 +2,8 @@
  * client.h - what every GenMC client includes first.
  *
  * GenMC 0.11 models malloc and free but not calloc or aligned_alloc, so
- * the library's allocation hooks (platform.h) go to malloc; each client
+ * the library's allocation hooks (platform.h) go to malloc, and its
+ * membarrier hook to a stand-in that fails; each client
  * includes the lfkit headers it needs after this one; the lfkit
  * types' over-alignment does not matter to the model checker.  Objects
  * whose addresses a structure packs into a word live on the heap (GenMC's
@@ -19,6 +20,11 @@
 #define LF_MALLOC(size) malloc(size)
 #define LF_ALIGNED_ALLOC(align, size) ((void)(align), malloc(size))
 #define LF_FREE(p) free(p)
+
+/* GenMC has no system calls (and skips inline asm): membarrier fails with
+ * ENOSYS, as on a kernel without it, so lf_hp_domain_init_asymmetric gives
+ * an ordinary domain (platform.h, lf_membarrier). */
+#define LF_MEMBARRIER(cmd) ((void)(cmd), -38L)
 
 #include <lfkit/platform.h>
 

@@ -5,7 +5,9 @@
    (leaks are reported too).  UNLINK_ORDER is the writer's order for the
    swap: seq_cst by default; the acq_rel build (-DUNLINK_ORDER=...) shows
    that scan supplies the store-load ordering itself, since the contract
-   asks nothing of the caller's unlink. */
+   asks nothing of the caller's unlink.  -DASYMMETRIC: the domain comes
+   from lf_hp_domain_init_asymmetric, which under GenMC (membarrier fails,
+   client.h) must give an ordinary domain; -DEXPECT_SYMMETRIC asserts it. */
 #include "client.h"
 #include <lfkit/hp.h>
 
@@ -58,7 +60,15 @@ static void *writer(void *arg)
 
 int main(void)
 {
-    lf_hp_domain_init(&d, 1);
+#ifdef ASYMMETRIC
+    lf_status st = lf_hp_domain_init_asymmetric(&d, 1);
+#ifdef EXPECT_SYMMETRIC
+    assert(!lf_hp_domain_is_asymmetric(&d));
+#endif
+#else
+    lf_status st = lf_hp_domain_init(&d, 1);
+#endif
+    assert(st == LF_OK);
     atomic_store_explicit(&shared, (void *)make(1), memory_order_release);
     pthread_t a = client_spawn(reader, NULL), b = client_spawn(writer, NULL);
     pthread_join(a, NULL);
