@@ -11,8 +11,9 @@
  *  - lf_mpsc: lfkit's intrusive MPSC queue, C = 1 only;
  *  - lf_queue: lfkit's Michael-Scott queue, one hazard-pointer record per thread;
  *    lf_queue_asym: the same on an asymmetric domain (lf_hp_domain_init_asymmetric);
- *  - lf_segqueue: lfkit's queue of SCQ ring segments (CAPACITY values each), one
- *    hazard-pointer record per thread;
+ *  - lf_segqueue: lfkit's queue of SCQ ring segments (SEGMENT_CAPACITY values
+ *    each), one hazard-pointer record per thread; lf_segqueue_asym: the same
+ *    on an asymmetric domain;
  *  - mutex: a linked list under a pthread mutex (a reference);
  *  - mutex_ring: a bounded array ring under a pthread mutex;
  *  - ck_ring_spsc (1P1C) and ck_ring_mpmc (a reference): Concurrency Kit's
@@ -342,13 +343,25 @@ BENCH_INLINE bool lfq_dequeue(pc_state *s, void *ctx, void **v)
     return lf_queue_dequeue(&s->queue, (lf_hp_rec *)ctx, v) == LF_OK;
 }
 
-/* lf_segqueue, with hazard pointers (begin and end: lf_queue's) */
-BENCH_INLINE void lfsq_init(pc_state *s)
+/* lf_segqueue, with hazard pointers (begin and end: lf_queue's); domain_init as lf_queue's */
+BENCH_INLINE void lfsq_init_with(pc_state *s, lf_status (*domain_init)(lf_hp_domain *d, unsigned slots_per_rec))
 {
-    if (lf_hp_domain_init(&s->hp, 2) != LF_OK || lf_segqueue_init(&s->segqueue, &s->hp, SEGMENT_CAPACITY) != LF_OK) {
+    if (domain_init(&s->hp, 2) != LF_OK || lf_segqueue_init(&s->segqueue, &s->hp, SEGMENT_CAPACITY) != LF_OK) {
         fprintf(stderr, "bench: lf_segqueue_init failed\n");
         exit(2);
     }
+}
+
+BENCH_INLINE void lfsq_init(pc_state *s)
+{
+    lfsq_init_with(s, lf_hp_domain_init);
+}
+
+/* lf_segqueue_asym: on an asymmetric domain, as lf_queue_asym */
+BENCH_INLINE void lfsq_asym_init(pc_state *s)
+{
+    lfsq_init_with(s, lf_hp_domain_init_asymmetric);
+    bench_warn_symmetric("lf_segqueue_asym", lf_hp_domain_is_asymmetric(&s->hp));
 }
 
 BENCH_INLINE void lfsq_destroy(pc_state *s)
@@ -704,6 +717,8 @@ static const pc_ops ring_ops = {true, any_config, ring_init, ring_destroy, no_co
                                     lfq_dequeue},
                     lfsq_ops = {false, any_config, lfsq_init, lfsq_destroy, lfq_begin, lfq_end, lfsq_enqueue,
                                 lfsq_dequeue},
+                    lfsq_asym_ops = {false, any_config, lfsq_asym_init, lfsq_destroy, lfq_begin, lfq_end,
+                                     lfsq_enqueue, lfsq_dequeue},
                     mutexq_ops = {false, any_config, mutexq_init, mutexq_destroy, no_context, no_end, mutexq_enqueue,
                                   mutexq_dequeue},
                     mring_ops = {true, any_config, mring_init, mring_destroy, no_context, no_end, mring_enqueue,
@@ -882,6 +897,7 @@ PC_ENTRY_FNS(mpsc)
 PC_ENTRY_FNS(lfq)
 PC_ENTRY_FNS(lfq_asym)
 PC_ENTRY_FNS(lfsq)
+PC_ENTRY_FNS(lfsq_asym)
 PC_ENTRY_FNS(mutexq)
 PC_ENTRY_FNS(mring)
 PC_ENTRY_FNS(ckspsc)
@@ -913,6 +929,7 @@ static const bench_entry prodcons_entries[] = {
     {"lf_queue", lfq_setup, lfq_run, lfq_check, lfq_teardown},
     {"lf_queue_asym", lfq_asym_setup, lfq_asym_run, lfq_asym_check, lfq_asym_teardown},
     {"lf_segqueue", lfsq_setup, lfsq_run, lfsq_check, lfsq_teardown},
+    {"lf_segqueue_asym", lfsq_asym_setup, lfsq_asym_run, lfsq_asym_check, lfsq_asym_teardown},
     {"lf_mpsc", mpsc_setup, mpsc_run, mpsc_check, mpsc_teardown},
     {"lf_spsc", spsc_setup, spsc_run, spsc_check, spsc_teardown},
     {"lf_ring", ring_setup, ring_run, ring_check, ring_teardown},

@@ -13,7 +13,7 @@
  * rculfqueue (RCU-protected lock-free queue, nodes freed through call_rcu);
  * a pthread_mutex queue; lfkit's bounded lf_ring (capacity RING_CAPACITY,
  * far above the at most one value per thread it holds here); and lfkit's
- * lf_segqueue (segments of SEGMENT_CAPACITY values: here it never leaves
+ * lf_segqueue and lf_segqueue_asym (on an asymmetric domain; segments of SEGMENT_CAPACITY values: here it never leaves
  * its first segment, which it reuses lap after lap).  Nodes: lf_queue recycles through its hazard
  * record's cache; ck_hp_fifo and rculfqueue malloc per enqueue and free
  * from their reclamation callback (which gets no thread context to cache
@@ -248,15 +248,27 @@ typedef struct lfsq_state {
     lf_segqueue q;
 } lfsq_state;
 
-static void *lfsq_setup(unsigned nthreads)
+/* domain_init: lf_hp_domain_init, or lf_hp_domain_init_asymmetric for lf_segqueue_asym */
+static void *lfsq_setup_with(unsigned nthreads, lf_status (*domain_init)(lf_hp_domain *d, unsigned slots_per_rec))
 {
     lfsq_state *s = (lfsq_state *)harness_alloc(LF_CACHELINE, sizeof *s);
     common_init(&s->c, nthreads);
-    if (lf_hp_domain_init(&s->hp, 2) != LF_OK ||
-        lf_segqueue_init(&s->q, &s->hp, SEGMENT_CAPACITY) != LF_OK) {
+    if (domain_init(&s->hp, 2) != LF_OK || lf_segqueue_init(&s->q, &s->hp, SEGMENT_CAPACITY) != LF_OK) {
         fprintf(stderr, "bench: lf_segqueue_init failed\n");
         exit(2);
     }
+    return s;
+}
+
+static void *lfsq_setup(unsigned nthreads)
+{
+    return lfsq_setup_with(nthreads, lf_hp_domain_init);
+}
+
+static void *lfsq_asym_setup(unsigned nthreads)
+{
+    lfsq_state *s = (lfsq_state *)lfsq_setup_with(nthreads, lf_hp_domain_init_asymmetric);
+    bench_warn_symmetric("lf_segqueue_asym", lf_hp_domain_is_asymmetric(&s->hp));
     return s;
 }
 
@@ -838,6 +850,7 @@ static const bench_entry queue_pair_entries[] = {
     {"lf_queue", lfq_setup, lfq_pairs, lfq_check, lfq_teardown},
     {"lf_queue_asym", lfq_asym_setup, lfq_pairs, lfq_check, lfq_teardown},
     {"lf_segqueue", lfsq_setup, lfsq_pairs, lfsq_check, lfsq_teardown},
+    {"lf_segqueue_asym", lfsq_asym_setup, lfsq_pairs, lfsq_check, lfsq_teardown},
     {"lf_ring", lfr_setup, lfr_pairs, lfr_check, lfr_teardown},
 };
 
