@@ -25,7 +25,7 @@ SECONDS  ?= 10
 THREADS  ?= 0
 SEED     ?= 0
 ONLY     ?=
-TEST_SECONDS ?= 2
+TEST_SECONDS ?= 1
 
 WARN     := -Wall -Wextra -Wpedantic -Werror
 CFLAGS   := -std=c11 $(WARN) -g -Iinclude -pthread -D_GNU_SOURCE

@@ -19,8 +19,9 @@
  * after each operation, the bound segqueue.h states:
  *     live <= V / max(1, n - p + 1) + 2 + threads + records x (max(2H, 64) + H)
  * with V over-approximated by enqueues begun minus dequeues returned.
- * segqueue_memory pushes 10^6 values through segments of 1 and 2 values,
- * oversubscribed, and reports the peak against the bound.
+ * segqueue_memory pushes 10^6 values through segments of 1 and 2 values
+ * (10^5 per second of --seconds when that is fewer: the short runs of
+ * `make test`), oversubscribed, and reports the peak against the bound.
  *
  * segqueue_pairs: every thread enqueues, then dequeues, so its own value
  * is queued when it dequeues: LF_EMPTY there is a spurious empty.
@@ -82,7 +83,7 @@ static void segq_free(void *p)
 /* ---- the runs ---------------------------------------------------------- */
 
 enum { SEGQ_MAX_PER_PRODUCER = 1u << 24, SEGQ_REC_CHURN = 1024, SEGQ_BACKLOG = 64,
-       SEGQ_MEMORY_VALUES = 1000000 };
+       SEGQ_MEMORY_VALUES = 1000000, SEGQ_MEMORY_VALUES_PER_SECOND = 100000 };
 
 #if UINTPTR_MAX > 0xFFFFFFFFu
 #define SEGQ_SEQ_SHIFT 32
@@ -400,11 +401,13 @@ bool stress_segqueue_pairs(const stress_opts *o, stress_report *r)
     return segq_scenario(o, r, o->threads, 0);
 }
 
-/* 10^6 values in all through segments of 1, then 2, values: P = C = threads / 2. */
+/* 10^6 values in all (fewer in short runs: file comment) through segments of 1, then 2, values: P = C = threads / 2. */
 bool stress_segqueue_memory(const stress_opts *o, stress_report *r)
 {
     unsigned half = o->threads / 2 < 1 ? 1 : o->threads / 2;
-    uint64_t quota = SEGQ_MEMORY_VALUES / 2 / half + 1;
+    double short_run = SEGQ_MEMORY_VALUES_PER_SECOND * o->seconds;
+    uint64_t values = short_run < SEGQ_MEMORY_VALUES ? (uint64_t)short_run + 1 : SEGQ_MEMORY_VALUES;
+    uint64_t quota = values / 2 / half + 1;
     uint64_t total = 0;
     long peak = 0, peak_bound = 0;
     for (size_t capacity = 1; capacity <= 2; capacity++)
