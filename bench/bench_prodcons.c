@@ -286,10 +286,26 @@ BENCH_INLINE bool mpsc_dequeue(pc_state *s, void *ctx, void **v)
     return true;
 }
 
-/* lf_queue, with hazard pointers: domain_init makes an ordinary or an asymmetric domain */
-BENCH_INLINE void lfq_init_with(pc_state *s, lf_status (*domain_init)(lf_hp_domain *d, unsigned slots_per_rec))
+typedef lf_status (*hp_domain_init_fn)(lf_hp_domain *d, unsigned slots_per_rec);
+
+/* The domain of lf_queue and lf_segqueue: domain_init is lf_hp_domain_init, or
+   lf_hp_domain_init_asymmetric for the _asym entries (asym_name: an ordinary
+   domain where there are none, and bench_warn_symmetric says so). */
+BENCH_INLINE void hp_domain_setup(pc_state *s, hp_domain_init_fn domain_init, const char *asym_name)
 {
-    if (domain_init(&s->hp, 2) != LF_OK || lf_queue_init(&s->queue, &s->hp) != LF_OK) {
+    if (domain_init(&s->hp, 2) != LF_OK) {
+        fprintf(stderr, "bench: lf_hp_domain_init failed\n");
+        exit(2);
+    }
+    if (asym_name != NULL)
+        bench_warn_symmetric(asym_name, lf_hp_domain_is_asymmetric(&s->hp));
+}
+
+/* lf_queue, with hazard pointers */
+BENCH_INLINE void lfq_init_with(pc_state *s, hp_domain_init_fn domain_init, const char *asym_name)
+{
+    hp_domain_setup(s, domain_init, asym_name);
+    if (lf_queue_init(&s->queue, &s->hp) != LF_OK) {
         fprintf(stderr, "bench: lf_queue_init failed\n");
         exit(2);
     }
@@ -297,14 +313,12 @@ BENCH_INLINE void lfq_init_with(pc_state *s, lf_status (*domain_init)(lf_hp_doma
 
 BENCH_INLINE void lfq_init(pc_state *s)
 {
-    lfq_init_with(s, lf_hp_domain_init);
+    lfq_init_with(s, lf_hp_domain_init, NULL);
 }
 
-/* lf_queue_asym: on an asymmetric domain (an ordinary one where there are none: bench_warn_symmetric says so) */
 BENCH_INLINE void lfq_asym_init(pc_state *s)
 {
-    lfq_init_with(s, lf_hp_domain_init_asymmetric);
-    bench_warn_symmetric("lf_queue_asym", lf_hp_domain_is_asymmetric(&s->hp));
+    lfq_init_with(s, lf_hp_domain_init_asymmetric, "lf_queue_asym");
 }
 
 BENCH_INLINE void lfq_destroy(pc_state *s)
@@ -343,10 +357,11 @@ BENCH_INLINE bool lfq_dequeue(pc_state *s, void *ctx, void **v)
     return lf_queue_dequeue(&s->queue, (lf_hp_rec *)ctx, v) == LF_OK;
 }
 
-/* lf_segqueue, with hazard pointers (begin and end: lf_queue's); domain_init as lf_queue's */
-BENCH_INLINE void lfsq_init_with(pc_state *s, lf_status (*domain_init)(lf_hp_domain *d, unsigned slots_per_rec))
+/* lf_segqueue, with hazard pointers (domain as lf_queue's; begin and end: lf_queue's) */
+BENCH_INLINE void lfsq_init_with(pc_state *s, hp_domain_init_fn domain_init, const char *asym_name)
 {
-    if (domain_init(&s->hp, 2) != LF_OK || lf_segqueue_init(&s->segqueue, &s->hp, SEGMENT_CAPACITY) != LF_OK) {
+    hp_domain_setup(s, domain_init, asym_name);
+    if (lf_segqueue_init(&s->segqueue, &s->hp, SEGMENT_CAPACITY) != LF_OK) {
         fprintf(stderr, "bench: lf_segqueue_init failed\n");
         exit(2);
     }
@@ -354,14 +369,12 @@ BENCH_INLINE void lfsq_init_with(pc_state *s, lf_status (*domain_init)(lf_hp_dom
 
 BENCH_INLINE void lfsq_init(pc_state *s)
 {
-    lfsq_init_with(s, lf_hp_domain_init);
+    lfsq_init_with(s, lf_hp_domain_init, NULL);
 }
 
-/* lf_segqueue_asym: on an asymmetric domain, as lf_queue_asym */
 BENCH_INLINE void lfsq_asym_init(pc_state *s)
 {
-    lfsq_init_with(s, lf_hp_domain_init_asymmetric);
-    bench_warn_symmetric("lf_segqueue_asym", lf_hp_domain_is_asymmetric(&s->hp));
+    lfsq_init_with(s, lf_hp_domain_init_asymmetric, "lf_segqueue_asym");
 }
 
 BENCH_INLINE void lfsq_destroy(pc_state *s)

@@ -164,20 +164,65 @@ static inline void hand_keep(hand *h, void *n)
         free(n);
 }
 
+/* ---- lfkit's hazard-pointer queues: what lf_queue and lf_segqueue share --- */
+
+typedef lf_status (*hp_domain_init_fn)(lf_hp_domain *d, unsigned slots_per_rec);
+
+/* The first member of lfq_state and lfsq_state: the accounting and the domain. */
+typedef struct hpq_common {
+    queue_common c;
+    lf_hp_domain hp;
+} hpq_common;
+
+/* domain_init: lf_hp_domain_init, or lf_hp_domain_init_asymmetric for the _asym entries (named by asym_name). */
+static void hpq_init(hpq_common *h, unsigned nthreads, hp_domain_init_fn domain_init, const char *asym_name)
+{
+    common_init(&h->c, nthreads);
+    if (domain_init(&h->hp, 2) != LF_OK) {
+        fprintf(stderr, "bench: lf_hp_domain_init failed\n");
+        exit(2);
+    }
+    if (asym_name != NULL)
+        bench_warn_symmetric(asym_name, lf_hp_domain_is_asymmetric(&h->hp));
+}
+
+static void hpq_free(hpq_common *h)
+{
+    lf_hp_domain_destroy(&h->hp);
+    common_free(&h->c);
+}
+
+/* p: an lfq_state or lfsq_state, whose first member is its hpq_common. */
+BENCH_INLINE void *hpq_begin(void *p, unsigned tid)
+{
+    hpq_common *h = (hpq_common *)p;
+    (void)tid;
+    lf_hp_rec *r = lf_hp_rec_acquire(&h->hp);
+    if (r == NULL) {
+        fprintf(stderr, "bench: lf_hp_rec_acquire failed\n");
+        exit(2);
+    }
+    return r;
+}
+
+BENCH_INLINE void hpq_end(void *p, void *ctx)
+{
+    (void)p;
+    lf_hp_rec_release((lf_hp_rec *)ctx);
+}
+
 /* ---- lf_queue ------------------------------------------------------------ */
 
 typedef struct lfq_state {
-    queue_common c;
-    lf_hp_domain hp;
+    hpq_common h;
     lf_queue q;
 } lfq_state;
 
-/* domain_init: lf_hp_domain_init, or lf_hp_domain_init_asymmetric for lf_queue_asym */
-static void *lfq_setup_with(unsigned nthreads, lf_status (*domain_init)(lf_hp_domain *d, unsigned slots_per_rec))
+static void *lfq_setup_with(unsigned nthreads, hp_domain_init_fn domain_init, const char *asym_name)
 {
     lfq_state *s = (lfq_state *)harness_alloc(LF_CACHELINE, sizeof *s);
-    common_init(&s->c, nthreads);
-    if (domain_init(&s->hp, 2) != LF_OK || lf_queue_init(&s->q, &s->hp) != LF_OK) {
+    hpq_init(&s->h, nthreads, domain_init, asym_name);
+    if (lf_queue_init(&s->q, &s->h.hp) != LF_OK) {
         fprintf(stderr, "bench: lf_queue_init failed\n");
         exit(2);
     }
@@ -186,41 +231,20 @@ static void *lfq_setup_with(unsigned nthreads, lf_status (*domain_init)(lf_hp_do
 
 static void *lfq_setup(unsigned nthreads)
 {
-    return lfq_setup_with(nthreads, lf_hp_domain_init);
+    return lfq_setup_with(nthreads, lf_hp_domain_init, NULL);
 }
 
 static void *lfq_asym_setup(unsigned nthreads)
 {
-    lfq_state *s = (lfq_state *)lfq_setup_with(nthreads, lf_hp_domain_init_asymmetric);
-    bench_warn_symmetric("lf_queue_asym", lf_hp_domain_is_asymmetric(&s->hp));
-    return s;
+    return lfq_setup_with(nthreads, lf_hp_domain_init_asymmetric, "lf_queue_asym");
 }
 
 static void lfq_teardown(void *p)
 {
     lfq_state *s = (lfq_state *)p;
     lf_queue_destroy(&s->q);
-    lf_hp_domain_destroy(&s->hp);
-    common_free(&s->c);
+    hpq_free(&s->h);
     free(s);
-}
-
-BENCH_INLINE void *lfq_begin(void *p, unsigned tid)
-{
-    lfq_state *s = (lfq_state *)p;
-    (void)tid;
-    lf_hp_rec *r = lf_hp_rec_acquire(&s->hp);
-    if (r == NULL) {
-        fprintf(stderr, "bench: lf_hp_rec_acquire failed\n");
-        exit(2);
-    }
-    return r;
-}
-
-BENCH_INLINE void lfq_end(void *p, void *ctx)
-{
-    (void)p;
-    lf_hp_rec_release((lf_hp_rec *)ctx);
 }
 
 BENCH_INLINE void lfq_enqueue(void *p, void *ctx, void *v)
@@ -238,22 +262,20 @@ BENCH_INLINE bool lfq_dequeue(void *p, void *ctx, void **v)
     return lf_queue_dequeue(&s->q, (lf_hp_rec *)ctx, v) == LF_OK;
 }
 
-static const queue_ops lfq_ops = {"lf_queue", true, lfq_begin, lfq_end, lfq_enqueue, lfq_dequeue};
+static const queue_ops lfq_ops = {"lf_queue", true, hpq_begin, hpq_end, lfq_enqueue, lfq_dequeue};
 
 /* ---- lf_segqueue (ring segments, hazard pointers) ------------------------ */
 
 typedef struct lfsq_state {
-    queue_common c;
-    lf_hp_domain hp;
+    hpq_common h;
     lf_segqueue q;
 } lfsq_state;
 
-/* domain_init: lf_hp_domain_init, or lf_hp_domain_init_asymmetric for lf_segqueue_asym */
-static void *lfsq_setup_with(unsigned nthreads, lf_status (*domain_init)(lf_hp_domain *d, unsigned slots_per_rec))
+static void *lfsq_setup_with(unsigned nthreads, hp_domain_init_fn domain_init, const char *asym_name)
 {
     lfsq_state *s = (lfsq_state *)harness_alloc(LF_CACHELINE, sizeof *s);
-    common_init(&s->c, nthreads);
-    if (domain_init(&s->hp, 2) != LF_OK || lf_segqueue_init(&s->q, &s->hp, SEGMENT_CAPACITY) != LF_OK) {
+    hpq_init(&s->h, nthreads, domain_init, asym_name);
+    if (lf_segqueue_init(&s->q, &s->h.hp, SEGMENT_CAPACITY) != LF_OK) {
         fprintf(stderr, "bench: lf_segqueue_init failed\n");
         exit(2);
     }
@@ -262,35 +284,20 @@ static void *lfsq_setup_with(unsigned nthreads, lf_status (*domain_init)(lf_hp_d
 
 static void *lfsq_setup(unsigned nthreads)
 {
-    return lfsq_setup_with(nthreads, lf_hp_domain_init);
+    return lfsq_setup_with(nthreads, lf_hp_domain_init, NULL);
 }
 
 static void *lfsq_asym_setup(unsigned nthreads)
 {
-    lfsq_state *s = (lfsq_state *)lfsq_setup_with(nthreads, lf_hp_domain_init_asymmetric);
-    bench_warn_symmetric("lf_segqueue_asym", lf_hp_domain_is_asymmetric(&s->hp));
-    return s;
+    return lfsq_setup_with(nthreads, lf_hp_domain_init_asymmetric, "lf_segqueue_asym");
 }
 
 static void lfsq_teardown(void *p)
 {
     lfsq_state *s = (lfsq_state *)p;
     lf_segqueue_destroy(&s->q);
-    lf_hp_domain_destroy(&s->hp);
-    common_free(&s->c);
+    hpq_free(&s->h);
     free(s);
-}
-
-BENCH_INLINE void *lfsq_begin(void *p, unsigned tid)
-{
-    lfsq_state *s = (lfsq_state *)p;
-    (void)tid;
-    lf_hp_rec *r = lf_hp_rec_acquire(&s->hp);
-    if (r == NULL) {
-        fprintf(stderr, "bench: lf_hp_rec_acquire failed\n");
-        exit(2);
-    }
-    return r;
 }
 
 BENCH_INLINE void lfsq_enqueue(void *p, void *ctx, void *v)
@@ -308,7 +315,7 @@ BENCH_INLINE bool lfsq_dequeue(void *p, void *ctx, void **v)
     return lf_segqueue_dequeue(&s->q, (lf_hp_rec *)ctx, v) == LF_OK;
 }
 
-static const queue_ops lfsq_ops = {"lf_segqueue", true, lfsq_begin, lfq_end, lfsq_enqueue, lfsq_dequeue};
+static const queue_ops lfsq_ops = {"lf_segqueue", true, hpq_begin, hpq_end, lfsq_enqueue, lfsq_dequeue};
 
 /* ---- Concurrency Kit ck_hp_fifo ----------------------------------------- */
 
