@@ -14,8 +14,8 @@
    Asserted in every execution:
    - exactly once: each value is delivered once (by the dequeuer or the
      drain);
-   - FIFO: v0 comes first, and what is left for the drain comes after
-     what the dequeuer took;
+   - FIFO: v0, queued before the threads start, is delivered before
+     every other value (by the dequeuer, else first by the drain);
    - the payload read through a delivered value is the one written before
      its enqueue (the payload is plain, so a missing release/acquire on
      the path from the enqueuer's segment to the dequeuer is a data race
